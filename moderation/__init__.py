@@ -1,0 +1,1 @@
+"""Moderation: creation guidelines, bot playthroughs, scanners and review in Django admin (issue 5)."""

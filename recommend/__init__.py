@@ -1,0 +1,1 @@
+"""Recommendation from play signals: aggregates, candidates, ranking, exploration (issue 6)."""
