@@ -7,9 +7,30 @@ the session tasks, never in a prefork parent.
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("worldfeed")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _warm_up_threaded_worker(sender=None, **kwargs):
+    """Thread-pool (and embedded) workers serve sessions in this very process: load the model now.
+
+    A prefork parent must never load it (CUDA cannot survive fork); its children do, below.
+    """
+    pool = getattr(getattr(sender, "controller", None), "pool_cls", None)
+    if "prefork" not in str(pool):
+        from inference.serving import warm_up_in_background
+
+        warm_up_in_background()
+
+
+@worker_process_init.connect
+def _warm_up_prefork_child(**kwargs):
+    from inference.serving import warm_up_in_background
+
+    warm_up_in_background()

@@ -38,4 +38,7 @@ def start_embedded_worker() -> None:
         thread = threading.Thread(target=worker.start, name="embedded-celery-worker", daemon=True)
         thread.start()
         _started.set()
+        from inference.serving import warm_up_in_background
+
+        warm_up_in_background()
         log.info("embedded Celery worker started (%s threads)", settings.WORLDFEED_EMBEDDED_CONCURRENCY)

@@ -136,12 +136,18 @@ CACHES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", CELERY_BROKER_URL.startswith("memory://"))
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ROUTES = {"inference.tasks.*": {"queue": "inference"}}
+# The queue play sessions go to; give each model pool (say a GPU class or a backend) its own.
+WORLDFEED_INFERENCE_QUEUE = env("WORLDFEED_INFERENCE_QUEUE", "inference")
+CELERY_TASK_ROUTES = {"inference.tasks.*": {"queue": WORLDFEED_INFERENCE_QUEUE}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{CHANNEL_LAYER_PREFIX}:"} if REDIS_URL else {}
+# kombu's in-memory transport polls (1 s by default): poll often so a swipe starts a session at once.
+# Redis blocks on its queues instead of polling.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"global_keyprefix": f"{CHANNEL_LAYER_PREFIX}:"} if REDIS_URL else {"polling_interval": 0.02}
+)
 CELERY_TIMEZONE = "UTC"
 
 # --- The world model and live play ------------------------------------------------------------
@@ -184,7 +190,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("WORLDFEED_LOG_LEVEL", "INFO")},
-    "loggers": {"celery": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {"celery": {"level": "INFO"}, "daphne": {"level": "WARNING"}},
 }
 
 if PRODUCTION:

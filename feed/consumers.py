@@ -61,7 +61,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
         self.session_id = session.pk
         await self.send_json({"type": "session", "state": "starting", "world": self.world.pk})
         await sync_to_async(run_play_session.apply_async, thread_sensitive=False)(
-            kwargs={"reply_channel": self.channel_name, "setup": setup}, queue="inference"
+            kwargs={"reply_channel": self.channel_name, "setup": setup}, queue=settings.WORLDFEED_INFERENCE_QUEUE
         )
         self.helpers.append(asyncio.create_task(self._start_deadline()))
 

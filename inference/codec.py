@@ -32,7 +32,8 @@ class FrameHeader:
 def encode_image(pixels: np.ndarray, codec: str = "jpeg", quality: int = 85) -> bytes:
     """Compress an (H, W, 3) uint8 RGB array."""
     buffer = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(buffer, format=_PIL_FORMATS[codec], quality=quality)
+    options = {"subsampling": 0} if codec == "jpeg" else {}  # 4:4:4 keeps small, saturated details crisp
+    Image.fromarray(pixels, "RGB").save(buffer, format=_PIL_FORMATS[codec], quality=quality, **options)
     return buffer.getvalue()
 
 

@@ -6,6 +6,7 @@ or the embedded worker), so no model is loaded, and no device touched, in a pare
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from inference.backends.base import WorldModelBackend, WorldSetup
 from inference.backends.registry import backend_from_path
 from inference.batching import SessionTicker
 
+log = logging.getLogger(__name__)
 _ticker: SessionTicker | None = None
 _ticker_lock = threading.Lock()
 
@@ -31,6 +33,20 @@ def get_ticker() -> SessionTicker:
         if _ticker is None:
             _ticker = SessionTicker(get_backend(), fps=settings.WORLDFEED_FPS)
         return _ticker
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Build this process's backend and ticker on a daemon thread, so the first swipe is not a cold start."""
+
+    def warm() -> None:
+        try:
+            get_ticker().backend.warm_up()
+        except Exception:  # a broken model still fails loudly on the first session
+            log.exception("backend warm-up failed")
+
+    thread = threading.Thread(target=warm, name="backend-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def world_setup(

@@ -37,6 +37,8 @@ def require_service(up: bool, name: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests last: they are the slowest and hold Playwright's event loop while they run.
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath))
     if POSTGRES_UP or ON_CI:
         return
     skip = pytest.mark.skip(reason="PostgreSQL is not reachable on 127.0.0.1:5432; start it to run DB tests")
@@ -65,3 +67,16 @@ def pytest_sessionfinish(session, exitstatus):
 
     media_root = os.environ.get("WORLDFEED_TEST_MEDIA_ROOT") or f"/tmp/worldfeed-test-media-{os.getpid()}"
     shutil.rmtree(media_root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end sessions other threads (consumers, workers) left open."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )

@@ -65,6 +65,10 @@ class WorldModelBackend(ABC):
         in order. An empty batch returns [].
         """
 
+    def warm_up(self) -> None:
+        """Load everything a first session needs (weights, text encoder) so it starts without delay."""
+        self.reset(WorldSetup(prompt="a quiet forest path", seed=0))
+
     def snapshot(self, state: SessionState) -> bytes:
         """Serialise a session's current moment so `WorldSetup.spawn_state` can resume from it."""
         raise NotImplementedError(f"{self.name} cannot snapshot sessions")

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -42,20 +43,28 @@ def redis_stack(redis_url, settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                                            "CONFIG": {"hosts": [redis_url], "prefix": prefix, "expiry": 10}}}
     channel_layers.backends.clear()
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "broker_transport_options", "task_routes")}
-    celery_app.conf.update(broker_url=redis_url, broker_transport_options={"global_keyprefix": f"{prefix}:"},
-                           task_routes={"inference.tasks.*": {"queue": queue}})
+    settings.CELERY_EMBEDDED_WORKER = False  # this test's worker is the separate process
+    settings.WORLDFEED_INFERENCE_QUEUE = queue
+    saved = {k: celery_app.conf[k] for k in ("broker_url", "broker_transport_options")}
+    celery_app.conf.update(broker_url=redis_url, broker_transport_options={"global_keyprefix": f"{prefix}:"})
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(worker.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 90
+    while not any(" ready." in line for line in output):  # a task published before it listens is lost
+        assert worker.poll() is None and time.monotonic() < deadline, "".join(output)
+        time.sleep(0.2)
     try:
         yield worker
     finally:
         worker.terminate()
         try:
-            output, _ = worker.communicate(timeout=20)
+            worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
-            output, _ = worker.communicate()
+        reader.join(5)
         celery_app.conf.update(saved)
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
@@ -64,7 +73,7 @@ def redis_stack(redis_url, settings):
         for key in client.scan_iter(match=f"*{prefix}*"):
             client.delete(key)
         if os.environ.get("WORLDFEED_DEBUG_WORKER"):
-            print(output)
+            print("".join(output))
 
 
 async def test_frames_arrive_from_a_real_worker_through_redis(redis_stack):
