@@ -26,6 +26,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_worlds
+	$(PY) manage.py recommend_refresh
 
 setup: seed
 

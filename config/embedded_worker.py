@@ -28,7 +28,7 @@ def start_embedded_worker() -> None:
             app=app,
             pool_cls="threads",
             concurrency=settings.WORLDFEED_EMBEDDED_CONCURRENCY,
-            queues=["inference", "default"],
+            queues=[settings.WORLDFEED_INFERENCE_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE],
             hostname=f"embedded@{threading.get_native_id()}",
             without_heartbeat=True,
             without_mingle=True,
@@ -37,6 +37,12 @@ def start_embedded_worker() -> None:
         )
         thread = threading.Thread(target=worker.start, name="embedded-celery-worker", daemon=True)
         thread.start()
+        if settings.CELERY_EMBEDDED_BEAT:
+            # Beat as a thread (the worker's own -B would fork this web process), so the periodic tasks
+            # of settings.CELERY_BEAT_SCHEDULE run on a laptop as in production.
+            from celery.beat import EmbeddedService
+
+            EmbeddedService(app, thread=True, schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILENAME).start()
         _started.set()
         from inference.serving import warm_up_in_background
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "inference",
+    "accounts",
     "worlds",
     "feed",
     "moderation",
@@ -135,6 +136,8 @@ CACHES = {
 # (config.embedded_worker), executing the very same tasks.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_EMBEDDED_WORKER = env_bool("CELERY_EMBEDDED_WORKER", CELERY_BROKER_URL.startswith("memory://"))
+CELERY_EMBEDDED_BEAT = env_bool("CELERY_EMBEDDED_BEAT", CELERY_EMBEDDED_WORKER)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True
 # The queue play sessions go to; give each model pool (say a GPU class or a backend) its own.
 WORLDFEED_INFERENCE_QUEUE = env("WORLDFEED_INFERENCE_QUEUE", "inference")
@@ -149,6 +152,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"global_keyprefix": f"{CHANNEL_LAYER_PREFIX}:"} if REDIS_URL else {"polling_interval": 0.02}
 )
 CELERY_TIMEZONE = "UTC"
+# Recommendation (recommend/): fold new engagement into aggregates every minute, refit the ranking score
+# every 15 minutes, embed any published world still missing a prompt embedding every 5 minutes.
+# Production runs `celery -A config beat`; each task is idempotent, so an overlap or a missed beat is harmless.
+CELERY_BEAT_SCHEDULE = {
+    "recommend-aggregates-refresh": {"task": "recommend.tasks.aggregates_refresh", "schedule": 60.0},
+    "recommend-ranker-fit": {"task": "recommend.tasks.ranker_fit", "schedule": 15 * 60.0},
+    "recommend-embeddings-backfill": {"task": "recommend.tasks.embeddings_backfill", "schedule": 5 * 60.0},
+}
 
 # --- The world model and live play ------------------------------------------------------------
 WORLDFEED_BACKEND = env("WORLDFEED_BACKEND", "inference.backends.engine.EngineBackend")
@@ -164,6 +175,7 @@ WORLDFEED_FRAME_QUALITY = int(env("WORLDFEED_FRAME_QUALITY", "85"))
 WORLDFEED_FRAMES_IN_FLIGHT = 4
 WORLDFEED_MAX_ACTIONS_PER_SECOND = 60
 WORLDFEED_MAX_MESSAGE_BYTES = 1024
+WORLDFEED_MAX_SESSIONS_PER_VIEWER = int(env("WORLDFEED_MAX_SESSIONS_PER_VIEWER", "3"))
 WORLDFEED_EMBEDDED_CONCURRENCY = int(env("WORLDFEED_EMBEDDED_CONCURRENCY", "8"))
 
 # --- Static and media -------------------------------------------------------------------------
@@ -177,6 +189,26 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# --- Creation and social limits ---------------------------------------------------------------
+# Worlds (drafts and remixes) one user may create per rolling 24 hours.
+WORLDFEED_DAILY_CREATION_QUOTA = int(env("WORLDFEED_DAILY_CREATION_QUOTA", "20"))
+WORLDFEED_REFERENCE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+WORLDFEED_REFERENCE_IMAGE_MAX_SIDE = 4096
+# Rate limits (the `limits` library's notation), per user or, for anonymous requests, per client address.
+WORLDFEED_RATE_LIMITS = {
+    "signup": env("WORLDFEED_RATE_SIGNUP", "5/hour"),
+    "login": env("WORLDFEED_RATE_LOGIN", "10/minute"),
+    "comment": env("WORLDFEED_RATE_COMMENT", "10/minute"),
+    "report": env("WORLDFEED_RATE_REPORT", "10/hour"),
+    "follow": env("WORLDFEED_RATE_FOLLOW", "60/hour"),
+    "social": env("WORLDFEED_RATE_SOCIAL", "120/minute"),
+    "moment": env("WORLDFEED_RATE_MOMENT", "10/minute"),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

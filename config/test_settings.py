@@ -12,6 +12,7 @@ os.environ.setdefault("WORLDFEED_BACKEND", "inference.backends.engine.EngineBack
 from config.settings import *  # noqa: E402,F403
 from config.settings import DATABASES  # noqa: E402
 
+CELERY_EMBEDDED_BEAT = False  # periodic tasks are tested directly, not on a clock
 DATABASES["default"]["TEST"] = {"NAME": f"test_worldfeed_{os.getpid()}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = os.environ.get("WORLDFEED_TEST_MEDIA_ROOT", f"/tmp/worldfeed-test-media-{os.getpid()}")

@@ -23,6 +23,13 @@ class PlaySession(models.Model):
     frames_dropped = models.PositiveIntegerField(default=0)
     end_reason = models.CharField(max_length=16, blank=True)
     backend = models.CharField(max_length=32, blank=True)
+    # Activity measured by the consumer (issue 6): distinct action bitmasks held, actions that exercise the
+    # world's mechanics, and distinct places reached (`explore_source` says how that was measured).
+    distinct_actions = models.PositiveSmallIntegerField(default=0)
+    mechanic_actions = models.PositiveIntegerField(default=0)
+    explored_cells = models.PositiveIntegerField(null=True, blank=True)
+    explore_source = models.CharField(max_length=16, blank=True)
+    spawn_point_id = models.BigIntegerField(null=True, blank=True, help_text="worlds.SpawnPoint the play began at")
 
     class Meta:
         indexes = [models.Index(fields=["world", "-started_at"], name="playsession_world_idx")]
@@ -42,6 +49,11 @@ class EngagementEvent(models.Model):
         PLAY_END = "play_end"
         LIKE = "like"
         UNLIKE = "unlike"
+        SHARE = "share"
+        REMIX = "remix"
+        FOLLOW = "follow"
+        NOT_INTERESTED = "not_interested"
+        REPORT = "report"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     world = models.ForeignKey("worlds.World", on_delete=models.CASCADE, related_name="engagement_events")

@@ -34,7 +34,23 @@ class PingMessage:
     t: object
 
 
-def parse_client_message(text: str, *, max_bytes: int) -> ActionMessage | AckMessage | PingMessage:
+@dataclass(frozen=True)
+class RemixMomentMessage:
+    """Capture the current state of the world to remix from ("remix from this moment")."""
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    """Report the world being played; the server attaches the frames it sent in the last 10 s."""
+
+    reason: str
+    details: str
+
+
+ClientMessage = ActionMessage | AckMessage | PingMessage | RemixMomentMessage | ReportMessage
+
+
+def parse_client_message(text: str, *, max_bytes: int) -> ClientMessage:
     """Parse one text message or raise BadMessage with the protocol error code."""
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise BadMessage("too_large", f"messages are at most {max_bytes} bytes")
@@ -62,7 +78,14 @@ def parse_client_message(text: str, *, max_bytes: int) -> ActionMessage | AckMes
         return AckMessage(frame=frame)
     if kind == "ping":
         return PingMessage(t=message.get("t"))
-    raise BadMessage("bad_message", 'type must be "action", "ack" or "ping"')
+    if kind == "remix_moment":
+        return RemixMomentMessage()
+    if kind == "report":
+        reason, details = message.get("reason"), message.get("details", "")
+        if not isinstance(reason, str) or not isinstance(details, str):
+            raise BadMessage("report_invalid", "report.reason and report.details must be strings")
+        return ReportMessage(reason=reason, details=details)
+    raise BadMessage("bad_message", 'type must be "action", "ack", "ping", "remix_moment" or "report"')
 
 
 def _is_seq(value: object) -> bool:

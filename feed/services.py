@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +12,8 @@ from feed.models import EngagementEvent, PlaySession
 from worlds.models import World
 
 #: Kinds a browser may report; play and like events are recorded by the server itself.
-CLIENT_EVENT_KINDS = {EngagementEvent.Kind.IMPRESSION, EngagementEvent.Kind.DWELL, EngagementEvent.Kind.SKIP}
+CLIENT_EVENT_KINDS = {EngagementEvent.Kind.IMPRESSION, EngagementEvent.Kind.DWELL, EngagementEvent.Kind.SKIP,
+                      EngagementEvent.Kind.NOT_INTERESTED, EngagementEvent.Kind.SHARE}
 MAX_EVENTS_PER_BATCH = 100
 MAX_EVENT_MS = 24 * 3600 * 1000
 #: A card left sooner than this after it was focused counts as a skip.
@@ -24,6 +25,7 @@ class ClientEvent:
     kind: str
     world_id: int
     ms: int | None
+    data: dict = field(default_factory=dict)
 
 
 def parse_client_events(payload: object) -> list[ClientEvent]:
@@ -58,7 +60,7 @@ def engagement_record_batch(*, events: list[ClientEvent], viewer_key: str, user)
     user = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
         EngagementEvent.objects.bulk_create(
-            EngagementEvent(kind=e.kind, world_id=e.world_id, ms=e.ms, viewer_key=viewer_key, user=user)
+            EngagementEvent(kind=e.kind, world_id=e.world_id, ms=e.ms, data=e.data, viewer_key=viewer_key, user=user)
             for e in events
         )
     return len(events)
@@ -85,8 +87,13 @@ def play_session_live(*, session_id: int, backend: str) -> None:
 
 
 def play_session_end(*, session_id: int, reason: str, action_count: int, buttons_used: int, frames_sent: int,
-                     frames_dropped: int) -> PlaySession:
-    """Complete the session record and log play_end with its duration (idempotent: the first end wins)."""
+                     frames_dropped: int, activity: PlayActivity | None = None) -> PlaySession:
+    """Complete the session record and log play_end with its duration (idempotent: the first end wins).
+
+    `activity` (what the consumer measured: action diversity, mechanic use, places reached, spawn point) goes
+    on the session row and into the play_end event's data, where the recommender reads it.
+    """
+    activity = activity or PlayActivity()
     with transaction.atomic():
         session = PlaySession.objects.select_for_update().get(pk=session_id)
         if session.ended_at is not None:
@@ -96,9 +103,39 @@ def play_session_end(*, session_id: int, reason: str, action_count: int, buttons
         session.end_reason = reason[:16]
         session.action_count, session.buttons_used = action_count, buttons_used
         session.frames_sent, session.frames_dropped = frames_sent, frames_dropped
+        session.distinct_actions = min(activity.distinct_actions, 32767)
+        session.mechanic_actions = activity.mechanic_actions
+        session.explored_cells = activity.explored_cells
+        session.explore_source = activity.explore_source[:16]
+        session.spawn_point_id = activity.spawn_point_id
         session.save()
         engagement_record(kind=EngagementEvent.Kind.PLAY_END, world_id=session.world_id,
                           viewer_key=session.viewer_key, user=session.user, ms=session.duration_ms,
                           data={"session": session.pk, "actions": action_count, "buttons": buttons_used,
-                                "reason": session.end_reason})
+                                "reason": session.end_reason, **activity.as_event_data()})
     return session
+
+
+@dataclass(frozen=True)
+class PlayActivity:
+    """How actively a session was played, as the play consumer measured it.
+
+    distinct_actions: distinct non-empty button bitmasks held; mechanic_actions: actions exercising the
+    world's mechanics (jumps in a gravity world, moves elsewhere); explored_cells: distinct places reached,
+    None if unknown; explore_source: "engine" when the world model reported camera cells, "input_proxy"
+    when the consumer dead-reckoned them from held buttons (a proxy, not ground truth).
+    """
+
+    distinct_actions: int = 0
+    mechanic_actions: int = 0
+    explored_cells: int | None = None
+    explore_source: str = ""
+    spawn_point_id: int | None = None
+
+    def as_event_data(self) -> dict:
+        data = {"distinct_actions": self.distinct_actions, "mechanic_actions": self.mechanic_actions}
+        if self.explored_cells is not None:
+            data |= {"cells": self.explored_cells, "cells_source": self.explore_source}
+        if self.spawn_point_id is not None:
+            data["spawn_point"] = self.spawn_point_id
+        return data

@@ -47,6 +47,7 @@ class TickedSession:
     action_seq: int = 0
     frame_seq: int = 0
     closed: bool = False
+    pixels: np.ndarray | None = field(default=None, repr=False)  # the latest frame, for snapshots
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def set_action(self, buttons: int, seq: int) -> bool:
@@ -80,6 +81,7 @@ class SessionTicker:
         self._ids = count(1)
         self._sessions: dict[int, TickedSession] = {}
         self._resets: list[tuple[WorldSetup, FrameSink, Future]] = []
+        self._snapshots: list[tuple[TickedSession, Future]] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -93,6 +95,18 @@ class SessionTicker:
         future: Future = Future()
         with self._wake:
             self._resets.append((setup, sink, future))
+            self._ensure_thread()
+            self._wake.notify()
+        return future
+
+    def snapshot(self, session: TickedSession) -> Future:
+        """Queue a snapshot of `session`, taken on the ticker thread between two ticks (backends step and
+        snapshot from one thread only). The Future resolves to (state bytes, latest frame pixels) or to the
+        backend's error (NotImplementedError when it cannot snapshot, RuntimeError if the session closed).
+        """
+        future: Future = Future()
+        with self._wake:
+            self._snapshots.append((session, future))
             self._ensure_thread()
             self._wake.notify()
         return future
@@ -117,15 +131,18 @@ class SessionTicker:
         next_tick = time.monotonic()
         while True:
             with self._wake:
-                while not self._sessions and not self._resets:
+                while not self._sessions and not self._resets and not self._snapshots:
                     self._wake.wait()
                     next_tick = time.monotonic()
                 resets, self._resets = self._resets, []
+                snapshots, self._snapshots = self._snapshots, []
                 sessions = list(self._sessions.values())
             for setup, sink, future in resets:
                 self._reset_one(setup, sink, future)
             if sessions:
                 self._step(sessions)
+            for session, future in snapshots:
+                self._snapshot_one(session, future)
             next_tick += period
             delay = next_tick - time.monotonic()
             if delay > 0:
@@ -142,11 +159,22 @@ class SessionTicker:
         except BaseException as error:  # noqa: BLE001 - reported to the session that asked
             future.set_exception(error)
             return
-        session = TickedSession(id=next(self._ids), state=state, sink=sink, frame_seq=1)
+        session = TickedSession(id=next(self._ids), state=state, sink=sink, frame_seq=1, pixels=pixels)
         sink(Frame(seq=1, action_seq=0, pixels=pixels, produced_at=time.time()), None)
         with self._wake:
             self._sessions[session.id] = session
         future.set_result(session)
+
+    def _snapshot_one(self, session: TickedSession, future: Future) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        if session.closed:
+            future.set_exception(RuntimeError("the session has ended"))
+            return
+        try:
+            future.set_result((self.backend.snapshot(session.state), session.pixels))
+        except Exception as error:  # reported to the session that asked; the world keeps running
+            future.set_exception(error)
 
     def _step(self, sessions: list[TickedSession]) -> None:
         self.stats.ticks += 1
@@ -170,4 +198,5 @@ class SessionTicker:
                 if session.closed:
                     continue
                 session.frame_seq += 1
+                session.pixels = pixels
                 session.sink(Frame(seq=session.frame_seq, action_seq=action_seq, pixels=pixels, produced_at=now), None)

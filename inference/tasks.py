@@ -26,4 +26,5 @@ def run_play_session(*, reply_channel: str, setup: dict) -> str:
             spawn_state=base64.b64decode(spawn) if spawn else None,
         ),
         reply_channel=reply_channel,
+        sample_key=setup.get("sample_key"),
     )

@@ -14,6 +14,13 @@ def mechanic_choices() -> list[tuple[str, str]]:
     return [(key, value[0] if isinstance(value, tuple | list) else str(value)) for key, value in MECHANICS.items()]
 
 
+def mechanic_options() -> list[tuple[str, str, str]]:
+    """(id, label, description) triples for the create form's mechanics picker, in the model's order."""
+    from inference.corpus.spec import MECHANICS
+
+    return [(key, value[0], value[1] if len(value) > 1 else "") for key, value in MECHANICS.items()]
+
+
 def validate_mechanics(mechanics: Iterable[str]) -> list[str]:
     """Return the mechanics as a sorted, de-duplicated list; ValidationError names any unknown id."""
     from inference.corpus.spec import MECHANICS

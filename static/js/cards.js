@@ -5,7 +5,7 @@ const TEXT_FIELDS = ['title', 'creator_name', 'prompt', 'like_count', 'remix_cou
 
 /**
  * @param {HTMLTemplateElement} template
- * @param {{id, title, creator_name, prompt, like_count, remix_count, preview_url, liked, url}} data
+ * @param {{id, title, creator_name, prompt, like_count, remix_count, preview_url, liked, url, remix_url}} data
  * @param {number} position  1-based position in the feed (aria-posinset)
  */
 export function renderCard(template, data, position) {
@@ -18,6 +18,8 @@ export function renderCard(template, data, position) {
   }
   const url = safeUrl(data.url);
   for (const el of card.querySelectorAll('[data-link="url"]')) el.setAttribute('href', url);
+  const remixUrl = data.remix_url ? safeUrl(data.remix_url) : url;
+  for (const el of card.querySelectorAll('[data-link="remix_url"]')) el.setAttribute('href', remixUrl);
   const preview = safeUrl(data.preview_url);
   for (const img of card.querySelectorAll('img[data-preview]')) {
     img.loading = 'lazy';

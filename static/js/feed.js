@@ -123,6 +123,7 @@ class Feed {
         if (known.has(String(data.id))) continue;
         known.add(String(data.id));
         const card = renderCard(this.template, data, this.cards.length + 1);
+        showReason(card, data.reason);
         this.root.append(card);
         this.cards.push(card);
         this._adopt(card);
@@ -241,6 +242,15 @@ class Feed {
       this._enter();
     }
   }
+}
+
+/** "Why this world?": the recommender's reason for a card loaded later (textContent only). */
+function showReason(card, reason) {
+  const why = card.querySelector('[data-why]');
+  if (!why) return;
+  const text = why.querySelector('[data-field="reason"]');
+  if (text) text.textContent = String(reason ?? '');
+  why.hidden = !reason;
 }
 
 const root = document.querySelector('[data-feed]');

@@ -233,6 +233,14 @@ export class Player extends EventTarget {
     this._setState('idle');
   }
 
+  /**
+   * Send a control message other than actions/acks/pings (e.g. `{type: 'remix_moment'}`, docs/protocol.md).
+   * Replies arrive as `message` events (`event.detail` is the JSON). Returns false when not connected.
+   */
+  send(message) {
+    return this._send(message);
+  }
+
   /** Set the buttons one input source holds; sends an action only when the union changes. */
   setButtons(names, source = 'keyboard') {
     this.inputs.set(source, canonicalButtons(names));
@@ -326,6 +334,7 @@ export class Player extends EventTarget {
       stats.serverErrors += 1;
       console.debug('worldfeed: server rejected a message', msg.code, msg.detail);
     }
+    if (msg.type !== 'session' && msg.type !== 'pong') this.dispatchEvent(new CustomEvent('message', { detail: msg }));
   }
 
   _goLive() {

@@ -175,3 +175,63 @@ async def test_idle_session_ends_and_closes(world, settings):
     assert message == {"type": "session", "state": "ended", "reason": "idle"}
     assert await receive_json(comm) == {"closed": 1000}
     assert await wait_for_no_sessions() == 0
+
+
+async def test_a_viewer_gets_a_limited_number_of_concurrent_sessions(world, settings):
+    settings.WORLDFEED_MAX_SESSIONS_PER_VIEWER = 2
+    # Anonymous communicators have no session cookie, so give all three one viewer via the same cookie.
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = await database_sync_to_async(SessionStore)()
+    await database_sync_to_async(store.create)()
+    cookie = (b"cookie", f"sessionid={store.session_key}".encode())
+
+    def viewer_comm():
+        return WebsocketCommunicator(application, f"/ws/play/{world.pk}/",
+                                     headers=[(b"origin", b"http://localhost"), cookie])
+
+    first, second, third = viewer_comm(), viewer_comm(), viewer_comm()
+    for comm in (first, second):
+        assert (await comm.connect(timeout=5))[0]
+        assert (await receive_json(comm))["state"] == "starting"
+    assert (await third.connect(timeout=5))[0]
+    assert (await receive_json(third))["code"] == "too_many_sessions"
+    assert await receive_json(third) == {"closed": 4429}
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_report_from_live_play_attaches_the_frames_sent(world):
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from moderation.models import ReviewCase
+
+    user = await sync_to_async(get_user_model().objects.create_user)("reporter", password="pw-123456789")
+    store = await database_sync_to_async(SessionStore)()
+    store["_auth_user_id"], store["_auth_user_backend"] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    await database_sync_to_async(store.save)()
+    comm = WebsocketCommunicator(application, f"/ws/play/{world.pk}/",
+                                 headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={store.session_key}".encode())])
+    assert (await comm.connect(timeout=5))[0]
+    assert (await receive_json(comm))["state"] == "starting"
+    assert (await receive_json(comm, timeout=40))["state"] == "live"
+    for _ in range(10):
+        await receive_frame(comm)
+    await comm.send_json_to({"type": "report", "reason": "nonsense", "details": ""})
+    assert (await receive_json(comm))["code"] == "report_invalid"
+    await comm.send_json_to({"type": "report", "reason": "broken", "details": "it <b>flickers</b>"})
+    reply = await receive_json(comm, timeout=20)
+    assert reply["type"] == "reported" and reply["frames"] >= 10
+    case = await database_sync_to_async(ReviewCase.objects.get)(pk=reply["case"])
+    assert case.world_id == world.pk and "flickers" in case.summary and case.clip_frames >= 10
+    await comm.disconnect()
+
+
+async def test_anonymous_reports_over_the_socket_ask_to_log_in(world):
+    comm, _ = await start_live(world.pk)
+    await comm.send_json_to({"type": "report", "reason": "broken"})
+    assert (await receive_json(comm))["code"] == "report_login"
+    await comm.disconnect()

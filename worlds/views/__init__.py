@@ -1,0 +1,1 @@
+"""Views of worlds: pages (permalink, previews), creation (create, remix, edit, submit) and social actions."""
