@@ -6,21 +6,15 @@ to this run, and the prefix's keys are deleted afterwards.
 """
 
 import json
-import os
-import subprocess
-import sys
-import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
-from config.celery import app as celery_app
 from inference.codec import unpack_frame
+from tests.celery_workers import redis_celery_worker
 from tests.factories import WorldFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -29,51 +23,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def redis_stack(redis_url, settings):
-    prefix = f"wftest{uuid.uuid4().hex[:10]}"
-    queue = f"{prefix}-inference"
-    env = {**os.environ, "REDIS_URL": redis_url, "WORLDFEED_CHANNEL_PREFIX": prefix,
-           "WORLDFEED_BACKEND": settings.WORLDFEED_BACKEND, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DATABASE_URL": "sqlite:///:memory:", "CELERY_EMBEDDED_WORKER": "false"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "threads",
-         "--concurrency", "4", "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "INFO",
-         "-n", f"{prefix}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [redis_url], "prefix": prefix, "expiry": 10}}}
-    channel_layers.backends.clear()
-    settings.CELERY_EMBEDDED_WORKER = False  # this test's worker is the separate process
-    settings.WORLDFEED_INFERENCE_QUEUE = queue
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "broker_transport_options")}
-    celery_app.conf.update(broker_url=redis_url, broker_transport_options={"global_keyprefix": f"{prefix}:"})
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(worker.stdout), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 90
-    while not any(" ready." in line for line in output):  # a task published before it listens is lost
-        assert worker.poll() is None and time.monotonic() < deadline, "".join(output)
-        time.sleep(0.2)
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        reader.join(5)
-        celery_app.conf.update(saved)
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+    with redis_celery_worker(redis_url=redis_url, queues=["inference"], env={
+        "WORLDFEED_BACKEND": settings.WORLDFEED_BACKEND, "DATABASE_URL": "sqlite:///:memory:",
+    }) as worker:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                               "CONFIG": {"hosts": [redis_url], "prefix": worker.prefix, "expiry": 10}}}
         channel_layers.backends.clear()
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(match=f"*{prefix}*"):
-            client.delete(key)
-        if os.environ.get("WORLDFEED_DEBUG_WORKER"):
-            print("".join(output))
+        settings.CELERY_EMBEDDED_WORKER = False  # this test's worker is the separate process
+        settings.WORLDFEED_INFERENCE_QUEUE = worker.queue("inference")
+        settings.WORLDFEED_SESSION_START_TIMEOUT = 90  # a cold worker loads the text encoder first
+        try:
+            yield worker.process
+        finally:
+            channel_layers.backends.clear()
 
 
 async def test_frames_arrive_from_a_real_worker_through_redis(redis_stack):
