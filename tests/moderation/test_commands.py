@@ -84,6 +84,25 @@ def test_scan_clip_flags_a_flashing_clip_and_passes_a_calm_one(tmp_path, fmt, su
             }
 
 
+def test_scan_clip_reads_mp4(tmp_path):
+    import av
+
+    for name, frames, flagged in [("flash", flashing(5, area=0.5), True), ("calm", calm(), False)]:
+        clip, out = tmp_path / f"{name}.mp4", tmp_path / f"{name}.json"
+        with av.open(str(clip), "w") as container:
+            stream = container.add_stream("libx264", rate=FPS)
+            stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+            for frame in frames:
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            container.mux(stream.encode())
+        call_command("scan_clip", str(clip), "--json", str(out))
+        result = json.loads(out.read_text())
+        assert result["flagged"] is flagged
+        assert result["frames"] == len(frames)
+        if flagged:
+            assert ("photosensitivity", "general_flash") in {(h["scanner"], h["kind"]) for h in result["hits"]}
+
+
 def test_scan_clip_reads_a_folder_of_frames(tmp_path):
     folder = tmp_path / "frames"
     folder.mkdir()

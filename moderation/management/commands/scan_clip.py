@@ -1,6 +1,6 @@
 """`python manage.py scan_clip PATH --json OUT`: run the frame scanners over a clip.
 
-PATH: a GIF, WebP (animated or still), APNG, MP4 (when PyAV is installed) or a folder of frames.
+PATH: a GIF, WebP (animated or still), APNG, MP4 (PyAV) or a folder of frames.
 Output: {"flagged": bool, "hits": [...], "frames", "fps", "scanners"}; exit status 0 either way.
 """
 
