@@ -1,0 +1,68 @@
+"""Hyper-parameters of the world model, stored inside every checkpoint so weights are self-describing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ModelConfig:
+    """Shape of the model. `patch` is the space-to-depth factor of the frame latent (128/patch cells)."""
+
+    frame_size: int = 128
+    patch: int = 4
+    context: int = 4
+    text_dim: int = 384
+    mechanics: tuple[str, ...] = ()
+    cond_dim: int = 128
+    channels: tuple[int, ...] = (32, 64, 128)
+    blocks: tuple[int, ...] = (1, 1, 1)
+    first_channels: tuple[int, ...] = (32, 64, 128)
+    first_blocks: tuple[int, ...] = (1, 1, 1)
+    first_steps: int = 8
+    #: context-noise level the dynamics net is told at serving time (it is trained on a range)
+    serve_sigma: float = 0.0
+    #: the dynamics net also predicts a motion field that warps the last frame (scrolling is copied,
+    #: never re-synthesised); flow_scale = pixels per unit of the raw head output
+    flow_scale: float = 2.0
+    #: at serving time, round motion vectors within this distance of a whole pixel (camera moves are
+    #: integral here; True == 0.5 == always), which keeps long rollouts free of the blur repeated
+    #: sub-pixel resampling would accumulate; uncertain (far from integral) vectors stay smooth
+    snap_flow: float = 0.2
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("mechanics", "channels", "blocks", "first_channels", "first_blocks"):
+            d[k] = list(d[k])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        d = dict(d)
+        for k in ("mechanics", "channels", "blocks", "first_channels", "first_blocks"):
+            if k in d:
+                d[k] = tuple(d[k])
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def latent_channels(self) -> int:
+        return 3 * self.patch * self.patch
+
+    @property
+    def latent_size(self) -> int:
+        return self.frame_size // self.patch
+
+    @classmethod
+    def tiny(cls, mechanics: tuple[str, ...] = ()) -> ModelConfig:
+        """A very small config for tests / CI smoke runs."""
+        return cls(
+            mechanics=mechanics,
+            cond_dim=32,
+            channels=(8, 16),
+            blocks=(1, 1),
+            first_channels=(8, 16),
+            first_blocks=(1, 1),
+            first_steps=2,
+        )

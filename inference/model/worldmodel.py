@@ -1,0 +1,188 @@
+"""The world model: a next-frame dynamics network and a text-to-first-frame flow network.
+
+Frame latent: a fixed, lossless space-to-depth of the RGB frame (128x128x3 -> 32x32x48 for patch 4),
+scaled to [-1, 1]. It costs nothing to encode or decode, never blurs, and lets the whole compute
+budget go to the dynamics. A session's state is its last `context` latents.
+
+Dynamics: z_{t+1} = z_t + UNet([z_{t-3..t}, action planes], cond(action, prompt, mechanics, sigma)),
+one forward pass per tick. `sigma` is the context-noise level (trained over a range, served at
+`config.serve_sigma`), which makes the net robust to its own imperfect frames during long rollouts.
+
+First frame (text to world): rectified-flow sampling (x0-parameterised, DDIM-style steps) in latent
+space, conditioned on the prompt embedding + mechanics, from seeded noise, `config.first_steps` steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inference.actions import NUM_ACTIONS, NUM_BUTTONS
+from inference.model.config import ModelConfig
+from inference.model.networks import CondUNet, FourierEmbedding
+
+
+class Conditioner(nn.Module):
+    """prompt embedding + mechanics multi-hot (+ optional action) + scalar -> one cond vector."""
+
+    def __init__(self, cfg: ModelConfig, with_action: bool):
+        super().__init__()
+        d = cfg.cond_dim
+        self.text = nn.Linear(cfg.text_dim, d)
+        self.mech = nn.Linear(max(1, len(cfg.mechanics)), d, bias=False)
+        self.action = nn.Embedding(NUM_ACTIONS, d) if with_action else None
+        self.scalar = FourierEmbedding(d)
+        self.mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d), nn.SiLU())
+
+    def forward(self, text, mech, scalar, action=None):
+        h = self.text(text) + self.mech(mech) + self.scalar(scalar)
+        if self.action is not None:
+            h = h + self.action(action)
+        return self.mlp(h)
+
+
+def action_planes(action: torch.Tensor, size: int) -> torch.Tensor:
+    """(B,) int bitmask -> (B, NUM_BUTTONS, size, size) constant planes of the held buttons (+-1)."""
+    bits = torch.stack([(action >> i) & 1 for i in range(NUM_BUTTONS)], dim=1).float() * 2 - 1
+    return bits[:, :, None, None].expand(-1, -1, size, size)
+
+
+class WorldModel(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        lc = cfg.latent_channels
+        self.dyn_cond = Conditioner(cfg, with_action=True)
+        self.dyn = CondUNet(cfg.context * lc + NUM_BUTTONS, lc + 2, cfg.channels, cfg.blocks, cfg.cond_dim)
+        self.first_cond = Conditioner(cfg, with_action=False)
+        self.first = CondUNet(lc, lc, cfg.first_channels, cfg.first_blocks, cfg.cond_dim)
+
+    # --- latent <-> frames -------------------------------------------------------------------------
+    def frames_to_latent(self, frames: torch.Tensor) -> torch.Tensor:
+        """(..., H, W, 3) uint8 -> (..., C, h, w) float in [-1, 1]."""
+        lead = frames.shape[:-3]
+        x = frames.reshape(-1, *frames.shape[-3:]).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        z = F.pixel_unshuffle(x, self.cfg.patch)
+        return z.reshape(*lead, *z.shape[1:])
+
+    def latent_to_frames(self, z: torch.Tensor) -> torch.Tensor:
+        """(..., C, h, w) -> (..., H, W, 3) uint8 tensor (on z's device)."""
+        lead = z.shape[:-3]
+        x = F.pixel_shuffle(z.reshape(-1, *z.shape[-3:]), self.cfg.patch)
+        x = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1)
+        return x.reshape(*lead, *x.shape[1:])
+
+    def mechanics_vector(self, mechanics) -> np.ndarray:
+        names = list(self.cfg.mechanics)
+        v = np.zeros(max(1, len(names)), np.float32)
+        for m in mechanics:
+            if m in names:
+                v[names.index(m)] = 1.0
+        return v
+
+    # --- dynamics ----------------------------------------------------------------------------------
+    def predict(
+        self,
+        ctx: torch.Tensor,
+        action: torch.Tensor,
+        text: torch.Tensor,
+        mech: torch.Tensor,
+        sigma: torch.Tensor | float | None = None,
+        return_flow: bool = False,
+    ):
+        """ctx (B, T, C, h, w) latents (oldest first) -> next latent (B, C, h, w) [, flow (B, 2, h, w)].
+
+        next = warp(last frame, flow) + delta: the net predicts a per-cell motion field in pixels (where
+        each output pixel comes from in the last frame) plus a residual for what the warp cannot
+        explain (newly revealed edges, sprites, particles, light).
+        If sigma is a tensor, ctx is assumed to already carry that noise level (training); if it is a
+        float/None the serving level is used and no noise is added (deterministic serving).
+        """
+        b = ctx.shape[0]
+        if sigma is None:
+            sigma = self.cfg.serve_sigma
+        if not torch.is_tensor(sigma):
+            sigma = torch.full((b,), float(sigma), device=ctx.device)
+        cond = self.dyn_cond(text, mech, torch.log(sigma + 1e-3), action)
+        x = torch.cat([ctx.flatten(1, 2), action_planes(action, ctx.shape[-1])], dim=1)
+        out = self.dyn(x, cond)
+        lc = self.cfg.latent_channels
+        delta, flow = out[:, :lc], out[:, lc:] * self.cfg.flow_scale
+        tol = float(self.cfg.snap_flow)  # True == 0.5: always round
+        if not self.training and tol > 0:
+            r = flow.round()
+            flow = torch.where((flow - r).abs() <= min(tol, 0.5), r, flow)
+        pred = self.warp(ctx[:, -1], flow) + delta
+        return (pred, flow) if return_flow else pred
+
+    def warp(self, z: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        """Resample latent frame z (B, C, h, w) by a per-cell pixel flow (B, 2, h, w), in pixel space."""
+        p = self.cfg.patch
+        x = F.pixel_shuffle(z, p)
+        b, _, hh, ww = x.shape
+        f = F.interpolate(flow, size=(hh, ww), mode="nearest") if p > 1 else flow
+        ys = torch.arange(hh, device=z.device, dtype=z.dtype)
+        xs = torch.arange(ww, device=z.device, dtype=z.dtype)
+        gx = (xs[None, None, :] + 0.5 + f[:, 0]) / ww * 2 - 1
+        gy = (ys[None, :, None] + 0.5 + f[:, 1]) / hh * 2 - 1
+        grid = torch.stack([gx, gy], dim=-1)
+        out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        return F.pixel_unshuffle(out, p)
+
+    # --- first frame (text to world) ---------------------------------------------------------------
+    def first_denoise(
+        self, zt: torch.Tensor, t: torch.Tensor, text: torch.Tensor, mech: torch.Tensor
+    ) -> torch.Tensor:
+        """Predict the clean latent x0 from z_t = (1 - t) x0 + t noise (x0-parameterised flow).
+
+        Predicting x0 (not the velocity) means the last sampling step returns the net's clean estimate:
+        a small, briefly trained net then gives a plausible (if soft) frame instead of residual noise.
+        """
+        return self.first(zt, self.first_cond(text, mech, t * 3.0))
+
+    @torch.no_grad()
+    def generate_first(
+        self,
+        text: torch.Tensor,
+        mech: torch.Tensor,
+        noise: torch.Tensor,
+        steps: int | None = None,
+        guidance: float = 1.0,
+    ) -> torch.Tensor:
+        """Deterministic (DDIM-style) rectified-flow sampling from noise at t=1 to t=0; returns (B, C, h, w)."""
+        steps = steps or self.cfg.first_steps
+        z = noise
+        ts = torch.linspace(1.0, 0.0, steps + 1, device=noise.device)
+        for i in range(steps):
+            t = ts[i].expand(z.shape[0])
+            x0 = self.first_denoise(z, t, text, mech)
+            if guidance != 1.0:
+                x0u = self.first_denoise(z, t, torch.zeros_like(text), torch.zeros_like(mech))
+                x0 = x0u + guidance * (x0 - x0u)
+            x0 = x0.clamp(-1, 1)
+            eps = (z - (1 - ts[i]) * x0) / ts[i]
+            z = (1 - ts[i + 1]) * x0 + ts[i + 1] * eps
+        return z.clamp(-1, 1)
+
+    def param_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def save_worldmodel(model: WorldModel, path: str | Path, meta: dict | None = None, half: bool = True) -> None:
+    """Save config + weights (fp16 by default to keep the shipped file small)."""
+    sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    torch.save({"config": model.cfg.to_dict(), "state_dict": sd, "meta": meta or {}}, str(path))
+
+
+def load_worldmodel(path: str | Path, device: str | torch.device = "cpu") -> WorldModel:
+    blob = torch.load(str(path), map_location="cpu", weights_only=False)
+    model = WorldModel(ModelConfig.from_dict(blob["config"]))
+    model.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
+    )
+    model.meta = blob.get("meta", {})
+    return model.to(device).eval()

@@ -1,0 +1,1 @@
+"""Training of the world model (plain torch; `python -m inference.training --help`)."""

@@ -1,0 +1,55 @@
+"""`python -m inference.training [--steps N] [--out DIR] [--smoke] [--fresh]` — same as manage.py train_worldmodel."""
+
+from __future__ import annotations
+
+import os
+
+# On a shared CPU, spinning OpenMP workers waste the cores other processes need (and stall when
+# descheduled); passive waiting is ~2x faster there and costs nothing on a dedicated machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json
+
+from inference.training.train import TrainConfig, train  # noqa: E402
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--steps", type=int, default=None, help="total optimisation steps")
+    p.add_argument("--out", default=None, help="run dir for checkpoints + log (default var/train/worldmodel)")
+    p.add_argument(
+        "--export",
+        default=None,
+        help="where to write the final weights (default inference/weights/worldmodel.pt)",
+    )
+    p.add_argument("--smoke", action="store_true", help="a few steps of a tiny model on tiny data (CI)")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--episodes", type=int, default=None)
+    p.add_argument(
+        "--until", type=int, default=None, help="stop after this many total steps (schedule still --steps)"
+    )
+    p.add_argument("--no-progress", action="store_true")
+
+
+def config_from_args(a) -> TrainConfig:
+    kw = {"seed": a.seed, "threads": a.threads}
+    for name in ("steps", "out", "export", "batch", "episodes"):
+        v = getattr(a, name)
+        if v is not None:
+            kw[name] = v
+    return TrainConfig.smoke_config(**kw) if a.smoke else TrainConfig(**kw)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m inference.training", description=__doc__)
+    add_arguments(p)
+    a = p.parse_args(argv)
+    summary = train(config_from_args(a), resume=not a.fresh, progress=not a.no_progress, until=a.until)
+    print(json.dumps({k: v for k, v in summary.items() if k != "final"}, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""The world-model training loop: seeded, resumable, tqdm progress, periodic checkpoints.
+
+One iteration = a batch of windows for the dynamics net (context-noise augmentation + a K-step
+rollout in which the model's own predictions become its context, loss on every step) plus a batch
+of first frames for the text-to-world flow net. Randomness of step s comes from a generator seeded
+with (seed, s), so a resumed run draws exactly the batches an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from inference.model import ModelConfig, WorldModel, save_worldmodel
+from inference.training.data import CACHE_DIR, WindowSampler, load_or_record
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_WEIGHTS = REPO / "inference" / "weights" / "worldmodel.pt"
+DEFAULT_RUN_DIR = REPO / "var" / "train" / "worldmodel"
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 3000
+    batch: int = 24
+    batch_first: int = 16
+    lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.01
+    ema: float = 0.998
+    #: (fraction of training, rollout horizon) — horizon grows as training proceeds
+    horizon_schedule: tuple = ((0.0, 1), (0.1, 2), (0.3, 4), (0.75, 6))
+    sigma_max: float = 0.15
+    sigma_zero_prob: float = 0.4
+    cfg_dropout: float = 0.1
+    flow_aux: float = 0.01
+    episodes: int = 1000
+    episode_len: int = 64
+    data_seed: int = 0
+    seed: int = 0
+    threads: int = 2
+    ckpt_every_s: float = 180.0
+    out: str = str(DEFAULT_RUN_DIR)
+    export: str = str(DEFAULT_WEIGHTS)
+    cache: bool = True
+    smoke: bool = False
+    model: dict = field(default_factory=dict)
+
+    @classmethod
+    def smoke_config(cls, **kw) -> TrainConfig:
+        base = dict(
+            steps=6,
+            batch=4,
+            batch_first=4,
+            warmup=1,
+            episodes=3,
+            episode_len=10,
+            ckpt_every_s=1e9,
+            horizon_schedule=((0.0, 1), (0.5, 2)),
+            smoke=True,
+            out=str(REPO / "var" / "train" / "smoke"),
+            export=str(REPO / "var" / "train" / "smoke" / "worldmodel.pt"),
+        )
+        base.update(kw)
+        return cls(**base)
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def horizon_at(cfg: TrainConfig, step: int) -> int:
+    frac = step / max(1, cfg.steps)
+    k = 1
+    for f, h in cfg.horizon_schedule:
+        if frac >= f:
+            k = int(h)
+    return k
+
+
+def lr_at(cfg: TrainConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+def dynamics_loss(
+    model: WorldModel, frames, actions, text, mech, g: torch.Generator, cfg: TrainConfig, moves=None
+):
+    """frames (B, ctx+K, H, W, 3) uint8; rollout K steps feeding predictions back; returns (loss, per-step).
+
+    moves (B, K, 2): the true camera displacement per step; a weak auxiliary loss pulls the predicted
+    motion field towards it (the photometric loss decides where the view does not follow the camera).
+    """
+    dev = next(model.parameters()).device
+    ctx_n = model.cfg.context
+    z = model.frames_to_latent(frames.to(dev))  # (B, T, C, h, w)
+    b, k = actions.shape
+    sigma = torch.exp(torch.empty(b).uniform_(math.log(0.005), math.log(cfg.sigma_max), generator=g))
+    sigma = torch.where(torch.rand(b, generator=g) < cfg.sigma_zero_prob, torch.zeros(b), sigma).to(dev)
+    noise = torch.randn(z[:, :ctx_n].shape, generator=g).to(dev)
+    ctx = z[:, :ctx_n] + sigma[:, None, None, None, None] * noise
+    actions, text, mech = actions.to(dev), text.to(dev), mech.to(dev)
+    losses = []
+    for i in range(k):
+        pred, flow = model.predict(ctx, actions[:, i], text, mech, sigma, return_flow=True)
+        target = z[:, ctx_n + i]
+        loss = F.l1_loss(pred, target) + F.mse_loss(pred, target)
+        if moves is not None and cfg.flow_aux > 0:
+            loss = loss + cfg.flow_aux * (flow - moves[:, i].to(dev)[:, :, None, None]).abs().mean()
+        losses.append(loss)
+        if i + 1 < k:
+            fb = pred.clamp(-1, 1) + sigma[:, None, None, None] * torch.randn(pred.shape, generator=g).to(dev)
+            ctx = torch.cat([ctx[:, 1:], fb[:, None]], dim=1)
+    return torch.stack(losses).mean(), [float(x.detach()) for x in losses]
+
+
+def first_frame_loss(model: WorldModel, frames0, text, mech, g: torch.Generator, cfg: TrainConfig):
+    dev = next(model.parameters()).device
+    x0 = model.frames_to_latent(frames0.to(dev))
+    b = x0.shape[0]
+    t = torch.sigmoid(torch.randn(b, generator=g)).to(dev)
+    eps = torch.randn(x0.shape, generator=g).to(dev)
+    keep = (torch.rand(b, generator=g) >= cfg.cfg_dropout).float().to(dev)
+    text, mech = text.to(dev) * keep[:, None], mech.to(dev) * keep[:, None]
+    zt = (1 - t)[:, None, None, None] * x0 + t[:, None, None, None] * eps
+    x0_hat = model.first_denoise(zt, t, text, mech)
+    return F.mse_loss(x0_hat, x0) + F.l1_loss(x0_hat, x0)
+
+
+def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) -> dict:
+    g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
+    k = horizon_at(cfg, step)
+    frames, actions, text, mech, moves = sampler.sample(cfg.batch, g, horizon=k)
+    model.train()
+    dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
+    f0, t0, m0 = sampler.sample_first(cfg.batch_first, g)
+    fl = first_frame_loss(model, f0, t0, m0, g, cfg)
+    loss = dl + fl
+    for pg in opt.param_groups:
+        pg["lr"] = lr_at(cfg, step)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    # clip the two sub-networks separately so the flow loss never throttles the dynamics' updates
+    gn = torch.nn.utils.clip_grad_norm_([*model.dyn.parameters(), *model.dyn_cond.parameters()], 1.0)
+    torch.nn.utils.clip_grad_norm_([*model.first.parameters(), *model.first_cond.parameters()], 1.0)
+    opt.step()
+    return {
+        "loss": loss.item(),
+        "dyn": dl.item(),
+        "first": fl.item(),
+        "k": k,
+        "per_step": per,
+        "gnorm": gn.item(),
+    }
+
+
+def build_model(cfg: TrainConfig) -> WorldModel:
+    from inference.corpus import MECHANICS
+
+    if cfg.smoke:
+        mcfg = ModelConfig.tiny(mechanics=tuple(MECHANICS))
+    else:
+        mcfg = ModelConfig(
+            mechanics=tuple(MECHANICS),
+            channels=(32, 64, 128),
+            blocks=(1, 2, 2),
+            first_channels=(32, 64, 128),
+            first_blocks=(1, 1, 1),
+        )
+    if cfg.model:
+        d = mcfg.to_dict()
+        d.update(cfg.model)
+        mcfg = ModelConfig.from_dict(d)
+    return WorldModel(mcfg)
+
+
+def _save_ckpt(path: Path, model, ema, opt, step, cfg, wall):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "ema": ema.state_dict(),
+            "opt": opt.state_dict(),
+            "step": step,
+            "train_config": asdict(cfg),
+            "model_config": model.cfg.to_dict(),
+            "wall": wall,
+        },
+        tmp,
+    )
+    tmp.replace(path)
+
+
+def train(
+    cfg: TrainConfig,
+    resume: bool = True,
+    progress: bool = True,
+    log=print,
+    data=None,
+    until: int | None = None,
+) -> dict:
+    """Train (or resume) and export EMA weights to cfg.export. Returns a summary dict.
+
+    `data` (an EpisodeSet) replaces the corpus recording, for tests; `until` stops (checkpointed and
+    exported) after that many total steps of the cfg.steps schedule, as if the run had been interrupted.
+    """
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    device = pick_device()
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "ckpt.pt"
+    eps = (
+        data
+        if data is not None
+        else load_or_record(
+            "train",
+            cfg.episodes,
+            cfg.episode_len,
+            cfg.data_seed,
+            cache_dir=CACHE_DIR if cfg.cache else None,
+            progress=progress,
+        )
+    )
+    model = build_model(cfg).to(device)
+    ema = copy.deepcopy(model).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    step, wall = 0, 0.0
+    if resume and ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        step, wall = int(ck["step"]), float(ck.get("wall", 0.0))
+        log(f"resumed from {ckpt_path} at step {step}")
+    sampler = WindowSampler(eps, model.cfg.context, horizon=max(h for _, h in cfg.horizon_schedule))
+    log_path = out / "log.jsonl"
+    t_last_ck = time.time()
+    t_start = time.time() - wall
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=step, desc="train_worldmodel", unit="step")
+    first_losses, last = [], {}
+    stop = min(cfg.steps, until) if until is not None else cfg.steps
+    while step < stop:
+        last = train_step(model, opt, sampler, cfg, step)
+        decay = min(cfg.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters(), strict=True):
+                pe.lerp_(pm, 1 - decay)
+        step += 1
+        if len(first_losses) < 3:
+            first_losses.append(last["loss"])
+        rec = {"step": step, "time": round(time.time() - t_start, 1), **last}
+        with log_path.open("a") as log_f:
+            log_f.write(json.dumps(rec) + "\n")
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(
+                loss=f"{last['loss']:.4f}",
+                dyn=f"{last['dyn']:.4f}",
+                first=f"{last['first']:.3f}",
+                k=last["k"],
+            )
+        if time.time() - t_last_ck > cfg.ckpt_every_s:
+            _save_ckpt(ckpt_path, model, ema, opt, step, cfg, time.time() - t_start)
+            _export(ema, cfg, step, time.time() - t_start, eps, Path(cfg.out) / "latest.pt")
+            t_last_ck = time.time()
+    if bar is not None:
+        bar.close()
+    wall = time.time() - t_start
+    _save_ckpt(ckpt_path, model, ema, opt, step, cfg, wall)
+    _export(ema, cfg, step, wall, eps, Path(cfg.export))
+    return {
+        "steps": step,
+        "wall_s": wall,
+        "final": last,
+        "first_losses": first_losses,
+        "export": cfg.export,
+        "params": model.param_count(),
+    }
+
+
+def _export(ema: WorldModel, cfg: TrainConfig, step: int, wall: float, eps, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "steps": step,
+        "wall_s": round(wall, 1),
+        "train_config": asdict(cfg),
+        "data": {
+            "episodes": len(eps),
+            "episode_len": cfg.episode_len,
+            "frames": int(eps.frames.shape[0] * eps.frames.shape[1]),
+        },
+    }
+    save_worldmodel(ema, path.with_suffix(".tmp"), meta=meta)
+    path.with_suffix(".tmp").replace(path)

@@ -1,0 +1,90 @@
+"""eval_worldmodel: one JSON object with every key, on a tiny model (toy data and the real command)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from inference.evaluation.evaluate import evaluate
+from inference.training.data import toy_episodes
+from inference.training.train import TrainConfig, train
+
+KEYS = {
+    "resolution",
+    "params",
+    "weights_mb",
+    "ms_per_frame",
+    "fps",
+    "psnr",
+    "psnr_copy_last",
+    "controllability",
+    "collapse_free_seconds",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tiny")
+    cfg = TrainConfig.smoke_config(
+        steps=2, out=str(d / "run"), export=str(d / "w.pt"), cache=False, threads=1
+    )
+    train(cfg, progress=False, data=toy_episodes(2, 12, seed=0), log=lambda m: None)
+    return d / "w.pt"
+
+
+def _check(result):
+    assert set(result) >= KEYS
+    assert result["resolution"] == [128, 128]
+    assert set(result["psnr"]) == set(result["psnr_copy_last"]) == {"1", "8", "32"}
+    assert result["fps"] > 0 and result["ms_per_frame"] > 0 and result["params"] > 0
+    assert 0 <= result["collapse_free_seconds"] <= 1.0
+
+
+def test_evaluate_on_toy_data(tiny_weights, tmp_path):
+    eps = toy_episodes(2, 36, seed=3)
+    out = tmp_path / "eval.json"
+    result = evaluate(
+        tiny_weights,
+        out,
+        tmp_path / "r.png",
+        episodes=2,
+        collapse_seconds=1.0,
+        collapse_sessions=2,
+        bench_frames=4,
+        data=eps,
+        progress=False,
+        encode_prompt=lambda p: np.zeros(384, np.float32),
+    )
+    _check(result)
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert (tmp_path / "r.png").stat().st_size > 0
+
+
+@pytest.mark.django_db(databases=[])
+def test_eval_command_writes_json(tiny_weights, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "eval.json"
+    call_command(
+        "eval_worldmodel",
+        "--json",
+        str(out),
+        "--weights",
+        str(tiny_weights),
+        "--episodes",
+        "2",
+        "--collapse-seconds",
+        "1",
+        "--collapse-sessions",
+        "2",
+        "--bench-frames",
+        "4",
+        "--png",
+        str(tmp_path / "r.png"),
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
+    _check(json.loads(out.read_text()))
