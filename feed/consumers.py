@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import deque
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_SESSIONS = 4429
-_action_limiter = MovingWindowRateLimiter(MemoryStorage())
+_limiter = MovingWindowRateLimiter(MemoryStorage())
 #: How long the session may take to answer a remix_moment before the client hears "snapshot_failed".
 MOMENT_TIMEOUT_SECONDS = 5.0
 REPORT_CLIP_SECONDS = 10
@@ -133,7 +134,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
             await self._on_report(message)
 
     async def _on_action(self, message: ActionMessage) -> None:
-        if not await _action_limiter.hit(self.action_limit, self.channel_name):
+        if not await _limiter.hit(self.action_limit, self.channel_name):
             await self._error("throttled", f"at most {settings.WORLDFEED_MAX_ACTIONS_PER_SECOND} actions per second")
             return
         if message.seq <= self.last_seq:
@@ -158,7 +159,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._error("report_login", "log in to report a world")
             return
-        if not await _action_limiter.hit(self.report_limit, "report", self.viewer_key):
+        if not await _limiter.hit(self.report_limit, "report", self.viewer_key):
             await self._error("report_throttled", "you have sent a lot of reports; try again later")
             return
         form = ReportForm(data={"reason": message.reason, "details": message.details})
@@ -180,7 +181,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
             await self._error("not_live", "the world is not running yet")
         elif self.moment_waiter is not None:
             await self._error("busy", "a moment is already being captured")
-        elif not await _action_limiter.hit(self.moment_limit, "moment", self.viewer_key):
+        elif not await _limiter.hit(self.moment_limit, "moment", self.viewer_key):
             await self._error("throttled", f"at most {settings.WORLDFEED_RATE_LIMITS['moment']} moments")
         else:
             await self.channel_layer.send(self.input_channel, {"type": "session.snapshot"})
@@ -282,8 +283,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
 
 
 def _query_seed(scope: dict) -> int | None:
-    from urllib.parse import parse_qs
-
+    """The optional ?seed= of the socket URL (digits only), else None."""
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("seed")
     if values and values[0].isdigit() and len(values[0]) <= 9:
         return int(values[0])

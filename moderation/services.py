@@ -133,25 +133,24 @@ def world_review_start(*, world_id: int) -> None:
     playthroughs_enqueue(world=world)
 
 
+def playthroughs_create(*, world: World, policies: list[str], seconds: float | None = None) -> uuid.UUID:
+    """Create one queued Playthrough per policy, all in one new run (seeds derived from the world's); return the run."""
+    run = uuid.uuid4()
+    fps = playback_fps()
+    frames = max(1, round(float(seconds if seconds is not None else setting("MODERATION_BOT_SECONDS")) * fps))
+    Playthrough.objects.bulk_create(
+        Playthrough(world=world, run=run, policy=policy, seed=(world.seed + 7919 * i) % 2**31,
+                    frames_target=frames, fps=fps)
+        for i, policy in enumerate(policies)
+    )
+    return run
+
+
 def playthroughs_enqueue(*, world: World, seconds: float | None = None) -> uuid.UUID:
     """Create one queued Playthrough per bot policy (one run) and queue the task that plays them all."""
     from moderation.tasks import run_world_playthroughs
 
-    run = uuid.uuid4()
-    policies = setting("MODERATION_BOT_POLICIES")
-    fps = playback_fps()
-    frames = max(1, round(float(seconds if seconds is not None else setting("MODERATION_BOT_SECONDS")) * fps))
-    Playthrough.objects.bulk_create(
-        Playthrough(
-            world=world,
-            run=run,
-            policy=policy,
-            seed=(world.seed + 7919 * i) % 2**31,
-            frames_target=frames,
-            fps=fps,
-        )
-        for i, policy in enumerate(policies)
-    )
+    run = playthroughs_create(world=world, policies=list(setting("MODERATION_BOT_POLICIES")), seconds=seconds)
 
     def send() -> None:
         try:

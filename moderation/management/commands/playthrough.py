@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -51,7 +50,7 @@ class Command(BaseCommand):
 
         from moderation.bots import POLICIES
         from moderation.playthrough import playthroughs_play
-        from moderation.services import playback_fps, world_review_conclude
+        from moderation.services import playback_fps, playthroughs_create, world_review_conclude
 
         world = World.objects.filter(pk=world_id).first()
         if world is None:
@@ -63,20 +62,9 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"unknown policies {unknown}; known: {sorted(POLICIES)}")
         fps = playback_fps()
-        frames = max(1, round((seconds or float(setting("MODERATION_BOT_SECONDS"))) * fps))
-        run = uuid.uuid4()
         with transaction.atomic():
-            Playthrough.objects.bulk_create(
-                Playthrough(
-                    world=world,
-                    run=run,
-                    policy=name,
-                    seed=(world.seed + 7919 * i) % 2**31,
-                    frames_target=frames,
-                    fps=fps,
-                )
-                for i, name in enumerate(names)
-            )
+            run = playthroughs_create(world=world, policies=names, seconds=seconds)
+        frames = Playthrough.objects.filter(run=run).values_list("frames_target", flat=True).first()
         bar = tqdm(total=frames * len(names), unit="frame", desc=f"world {world_id}", file=self.stderr._out)
 
         def progress(done: int, total: int) -> None:
