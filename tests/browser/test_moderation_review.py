@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import _free_port, _manage, _run
+from tests.browser.test_feed import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshots" / "moderation-review.png"
+SCREENSHOT = SCREENSHOTS / "moderation-review.png"
 SETUP = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
