@@ -39,7 +39,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 PRODUCTION = os.environ.get("WORLDFEED_ENV", "development") == "production"
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production", required_in_production=True)
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production", required_in_production=True
+)
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if not PRODUCTION else "")
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -124,8 +126,11 @@ else:
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-         "KEY_PREFIX": CHANNEL_LAYER_PREFIX}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -162,7 +167,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The world model and live play ------------------------------------------------------------
-WORLDFEED_BACKEND = env("WORLDFEED_BACKEND", "inference.backends.engine.EngineBackend")
+# Every frame comes from our trained world model (inference/weights, docs/model_card.md). The
+# procedural engine (inference.backends.engine.EngineBackend) stays for fast tests (test_settings).
+WORLDFEED_BACKEND = env("WORLDFEED_BACKEND", "inference.backends.neural.NeuralBackend")
 WORLDFEED_FPS = int(env("WORLDFEED_FPS", "20"))
 WORLDFEED_IDLE_SECONDS = float(env("WORLDFEED_IDLE_SECONDS", "60"))
 # The consumer pings its session this often; a session that hears nothing for KEEPALIVE_TIMEOUT

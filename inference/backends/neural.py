@@ -39,6 +39,10 @@ def load_reference_image(data: bytes, size: int) -> np.ndarray:
     return np.asarray(img, np.uint8).copy()
 
 
+def _tick_generator(seed: int, tick: int) -> torch.Generator:
+    return torch.Generator().manual_seed((int(seed) * 1_000_003 + int(tick)) % (2**63))
+
+
 class NeuralBackend(WorldModelBackend):
     """Serves the shipped world model. `weights` (or $WORLDFEED_NEURAL_WEIGHTS) overrides the path."""
 
@@ -76,21 +80,17 @@ class NeuralBackend(WorldModelBackend):
         else:
             first = self.generate_first([text], [mech], [setup.seed])[0]
         ctx = np.repeat(first[None], self.cfg.context, axis=0)
-        data = {"ctx": ctx, "text": text, "mech": mech, "prompt": setup.prompt}
+        data = {"ctx": ctx, "text": text, "mech": mech, "prompt": setup.prompt, "seed": int(setup.seed)}
         return SessionState(self.name, data), first.copy()
 
     @torch.no_grad()
     def generate_first(self, texts, mechs, seeds) -> np.ndarray:
-        """Text to world: the first frame from prompt embedding + mechanics + seeded noise."""
+        """Text to world: the first frame from prompt embedding + mechanics, reproducible per seed."""
         m = self.model
-        shape = (m.cfg.latent_channels, m.cfg.latent_size, m.cfg.latent_size)
-        noise = torch.stack(
-            [torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds]
-        )
         z = m.generate_first(
             torch.as_tensor(np.stack(texts), device=self.device),
             torch.as_tensor(np.stack(mechs), device=self.device),
-            noise.to(self.device),
+            [torch.Generator().manual_seed(int(s)) for s in seeds],
         )
         return m.latent_to_frames(z).cpu().numpy()
 
@@ -106,7 +106,9 @@ class NeuralBackend(WorldModelBackend):
             text = torch.from_numpy(np.stack([s.data["text"] for s in states])).to(dev)
             mech = torch.from_numpy(np.stack([s.data["mech"] for s in states])).to(dev)
             act = torch.as_tensor([int(a) & 31 for a in actions], device=dev, dtype=torch.long)
-            z = m.predict(m.frames_to_latent(ctx), act, text, mech)
+            # each session draws its revealed edges from its own (seed, tick) stream: batch-independent
+            gens = [_tick_generator(s.data.get("seed", 0), s.ticks) for s in states]
+            z = m.step(m.frames_to_latent(ctx), act, text, mech, gens)
             frames = m.latent_to_frames(z).cpu().numpy()
         out = []
         for s, f in zip(states, frames, strict=True):
@@ -125,6 +127,7 @@ class NeuralBackend(WorldModelBackend):
             text=d["text"],
             mech=d["mech"],
             ticks=np.int64(state.ticks),
+            seed=np.int64(d.get("seed", 0)),
             prompt=np.array(d.get("prompt", "")),
         )
         return buf.getvalue()
@@ -142,4 +145,5 @@ class NeuralBackend(WorldModelBackend):
             "mech": z["mech"].astype(np.float32),
             "prompt": str(z["prompt"]),
             "ticks": int(z["ticks"]),
+            "seed": int(z["seed"]) if "seed" in z.files else 0,
         }

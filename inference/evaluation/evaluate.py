@@ -58,7 +58,7 @@ def rollout(
     from inference.backends.base import SessionState
 
     states = [
-        SessionState(backend.name, {"ctx": ctx_frames[i].copy(), "text": text[i], "mech": mech[i]})
+        SessionState(backend.name, {"ctx": ctx_frames[i].copy(), "text": text[i], "mech": mech[i], "seed": i})
         for i in range(len(ctx_frames))
     ]
     out = []
@@ -116,7 +116,10 @@ def collapse_runs(
     steps = int(round(seconds * fps))
     rng = np.random.default_rng(seed)
     acts = np.stack([sticky_policy(rng, steps, mean_hold=10.0) for _ in range(n)])
-    states = [SessionState(backend.name, {"ctx": c.copy(), "text": t, "mech": m}) for c, t, m in starts]
+    states = [
+        SessionState(backend.name, {"ctx": c.copy(), "text": t, "mech": m, "seed": 1000 + i})
+        for i, (c, t, m) in enumerate(starts)
+    ]
     alive = np.ones(n, bool)
     fail_step = np.full(n, steps)
     reason = ["" for _ in range(n)]
@@ -302,6 +305,9 @@ def evaluate(
             "noise_limit": round(noise_limit, 2),
             "structure_limit": round(structure_limit, 3),
             "sharpness_gt": round(gt_sharp, 3),
+            # text to world (held-out prompts): structure of the generated first frames vs ground truth
+            "text_to_world_structure": round(float(np.mean([structure(f) for f in firsts])), 3),
+            "ground_truth_structure": round(float(np.mean(gt_structure)), 3),
             "sharpness_rollout_last_minute": [
                 round(float(np.mean(s[-60:])), 3) if s else None for s in sharp
             ],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+_TUPLES = ("mechanics", "channels", "blocks", "token_channels", "token_blocks")
+
 
 @dataclass
 class ModelConfig:
@@ -17,9 +19,26 @@ class ModelConfig:
     cond_dim: int = 128
     channels: tuple[int, ...] = (32, 64, 128)
     blocks: tuple[int, ...] = (1, 1, 1)
-    first_channels: tuple[int, ...] = (32, 64, 128)
-    first_blocks: tuple[int, ...] = (1, 1, 1)
-    first_steps: int = 8
+    #: discrete tokens (inference.model.tokens): k-means codebook size over latent cells, and the
+    #: masked-token generator that draws new content (text to world, revealed edges)
+    codebook_size: int = 1024
+    token_embed: int = 64
+    token_channels: tuple[int, ...] = (48, 96, 192)
+    token_blocks: tuple[int, ...] = (1, 2, 2)
+    #: text to world: masked-decoding steps, sampling temperature, classifier-free guidance, top-k,
+    #: Gumbel noise on the keep-order (serving settings: chosen on a validation split of training
+    #: prompts with unseen seeds, never on the held-out evaluation set)
+    first_steps: int = 12
+    first_temperature: float = 1.0
+    first_guidance: float = 1.5
+    first_top_k: int = 0
+    first_choice_noise: float = 2.5
+    #: every tick, cells the camera reveals are redrawn from tokens: decoding steps and temperature
+    reveal_steps: int = 3
+    reveal_temperature: float = 0.9
+    reveal_top_k: int = 16
+    #: ... given a band of this many known cells around them (the token net runs on that crop only)
+    reveal_margin: int = 6
     #: context-noise level the dynamics net is told at serving time (it is trained on a range)
     serve_sigma: float = 0.0
     #: the dynamics net also predicts a motion field that warps the last frame (scrolling is copied,
@@ -33,14 +52,14 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("mechanics", "channels", "blocks", "first_channels", "first_blocks"):
+        for k in _TUPLES:
             d[k] = list(d[k])
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
         d = dict(d)
-        for k in ("mechanics", "channels", "blocks", "first_channels", "first_blocks"):
+        for k in _TUPLES:
             if k in d:
                 d[k] = tuple(d[k])
         known = {f for f in cls.__dataclass_fields__}
@@ -62,7 +81,9 @@ class ModelConfig:
             cond_dim=32,
             channels=(8, 16),
             blocks=(1, 1),
-            first_channels=(8, 16),
-            first_blocks=(1, 1),
+            codebook_size=32,
+            token_embed=8,
+            token_channels=(8, 16),
+            token_blocks=(1, 1),
             first_steps=2,
         )

@@ -1,15 +1,16 @@
-"""The world model: a next-frame dynamics network and a text-to-first-frame flow network.
+"""The world model: a next-frame dynamics network and a masked-token generator for new content.
 
 Frame latent: a fixed, lossless space-to-depth of the RGB frame (128x128x3 -> 32x32x48 for patch 4),
 scaled to [-1, 1]. It costs nothing to encode or decode, never blurs, and lets the whole compute
 budget go to the dynamics. A session's state is its last `context` latents.
 
-Dynamics: z_{t+1} = z_t + UNet([z_{t-3..t}, action planes], cond(action, prompt, mechanics, sigma)),
-one forward pass per tick. `sigma` is the context-noise level (trained over a range, served at
+Dynamics: z_{t+1} = warp(z_t, flow) + delta, (flow, delta) = UNet([z_{t-3..t}, action planes],
+cond(action, prompt, mechanics, sigma)), one forward pass per tick. `sigma` is the context-noise level (trained over a range, served at
 `config.serve_sigma`), which makes the net robust to its own imperfect frames during long rollouts.
 
-First frame (text to world): rectified-flow sampling (x0-parameterised, DDIM-style steps) in latent
-space, conditioned on the prompt embedding + mechanics, from seeded noise, `config.first_steps` steps.
+New content (text to world, and the strip of map a moving camera reveals every tick) is drawn from
+discrete tokens by a masked-token generator (`inference.model.tokens`): a regression net would draw the
+average of all possible contents, a blur that spreads through a long rollout.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from torch import nn
 from inference.actions import NUM_ACTIONS, NUM_BUTTONS
 from inference.model.config import ModelConfig
 from inference.model.networks import CondUNet, FourierEmbedding
+from inference.model.tokens import TokenNet, crop_around, detokenize, fill, tokenize
 
 
 class Conditioner(nn.Module):
@@ -59,7 +61,16 @@ class WorldModel(nn.Module):
         self.dyn_cond = Conditioner(cfg, with_action=True)
         self.dyn = CondUNet(cfg.context * lc + NUM_BUTTONS, lc + 2, cfg.channels, cfg.blocks, cfg.cond_dim)
         self.first_cond = Conditioner(cfg, with_action=False)
-        self.first = CondUNet(lc, lc, cfg.first_channels, cfg.first_blocks, cfg.cond_dim)
+        self.tokens = TokenNet(
+            cfg.codebook_size,
+            cfg.latent_size,
+            cfg.token_embed,
+            cfg.token_channels,
+            cfg.token_blocks,
+            cfg.cond_dim,
+        )
+        #: k-means centroids of latent cells (set by training before the token net learns)
+        self.register_buffer("codebook", torch.zeros(cfg.codebook_size, lc))
 
     # --- latent <-> frames -------------------------------------------------------------------------
     def frames_to_latent(self, frames: torch.Tensor) -> torch.Tensor:
@@ -133,40 +144,110 @@ class WorldModel(nn.Module):
         out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
         return F.pixel_unshuffle(out, p)
 
-    # --- first frame (text to world) ---------------------------------------------------------------
-    def first_denoise(
-        self, zt: torch.Tensor, t: torch.Tensor, text: torch.Tensor, mech: torch.Tensor
-    ) -> torch.Tensor:
-        """Predict the clean latent x0 from z_t = (1 - t) x0 + t noise (x0-parameterised flow).
-
-        Predicting x0 (not the velocity) means the last sampling step returns the net's clean estimate:
-        a small, briefly trained net then gives a plausible (if soft) frame instead of residual noise.
-        """
-        return self.first(zt, self.first_cond(text, mech, t * 3.0))
+    # --- tokens: text to world and revealed edges -------------------------------------------------
+    def token_cond(self, text: torch.Tensor, mech: torch.Tensor) -> torch.Tensor:
+        return self.first_cond(text, mech, torch.zeros(text.shape[0], device=text.device))
 
     @torch.no_grad()
     def generate_first(
         self,
         text: torch.Tensor,
         mech: torch.Tensor,
-        noise: torch.Tensor,
+        generators: list[torch.Generator] | None = None,
         steps: int | None = None,
-        guidance: float = 1.0,
     ) -> torch.Tensor:
-        """Deterministic (DDIM-style) rectified-flow sampling from noise at t=1 to t=0; returns (B, C, h, w)."""
-        steps = steps or self.cfg.first_steps
-        z = noise
-        ts = torch.linspace(1.0, 0.0, steps + 1, device=noise.device)
-        for i in range(steps):
-            t = ts[i].expand(z.shape[0])
-            x0 = self.first_denoise(z, t, text, mech)
-            if guidance != 1.0:
-                x0u = self.first_denoise(z, t, torch.zeros_like(text), torch.zeros_like(mech))
-                x0 = x0u + guidance * (x0 - x0u)
-            x0 = x0.clamp(-1, 1)
-            eps = (z - (1 - ts[i]) * x0) / ts[i]
-            z = (1 - ts[i + 1]) * x0 + ts[i + 1] * eps
-        return z.clamp(-1, 1)
+        """Text to world: every cell masked, filled by iterative masked decoding -> latent (B, C, h, w).
+
+        Conditioned on prompt + mechanics only (classifier-free guidance `first_guidance`); the
+        generator makes it reproducible per world seed.
+        """
+        b, n = text.shape[0], self.cfg.latent_size
+        dev = text.device
+        tokens = torch.zeros(b, n, n, dtype=torch.long, device=dev)
+        mask = torch.ones(b, n, n, dtype=torch.bool, device=dev)
+        cond = self.token_cond(text, mech)
+        uncond = self.token_cond(torch.zeros_like(text), torch.zeros_like(mech))
+        tokens = fill(
+            self.tokens,
+            tokens,
+            mask,
+            cond,
+            steps or self.cfg.first_steps,
+            self.cfg.first_temperature,
+            generators,
+            uncond=uncond,
+            guidance=self.cfg.first_guidance,
+            top_k=self.cfg.first_top_k,
+            choice_noise=self.cfg.first_choice_noise,
+        )
+        return detokenize(tokens, self.codebook)
+
+    def revealed_pixels(self, flow: torch.Tensor) -> torch.Tensor:
+        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source lies outside the last
+        frame, i.e. the map the moving camera has just revealed (nothing on screen shows them yet)."""
+        p = self.cfg.patch
+        f = F.interpolate(flow, scale_factor=p, mode="nearest") if p > 1 else flow
+        hh, ww = f.shape[-2:]
+        xs = torch.arange(ww, device=flow.device, dtype=flow.dtype) + 0.5
+        ys = torch.arange(hh, device=flow.device, dtype=flow.dtype) + 0.5
+        sx = xs[None, None, :] + f[:, 0]
+        sy = ys[None, :, None] + f[:, 1]
+        return ((sx < 0) | (sx > ww) | (sy < 0) | (sy > hh))[:, None]
+
+    @torch.no_grad()
+    def redraw_revealed(
+        self,
+        pred: torch.Tensor,
+        flow: torch.Tensor,
+        text: torch.Tensor,
+        mech: torch.Tensor,
+        generators: list[torch.Generator] | None = None,
+    ) -> torch.Tensor:
+        """Replace the just-revealed pixels of `pred` with content drawn by the token net.
+
+        Cells touching revealed pixels are masked and filled given the cells around them (a band of
+        `reveal_margin` cells, tokenised from `pred`) + prompt; only the revealed pixels themselves are
+        replaced, so content already on screen is never re-drawn (no flicker at the edge).
+        """
+        rev = self.revealed_pixels(flow)
+        if not bool(rev.any()):
+            return pred
+        p = self.cfg.patch
+        cells = F.max_pool2d(rev.float(), p)[:, 0] > 0  # (B, h, w)
+        cond = self.token_cond(text, mech)
+        drawn = pred.clone()
+        for i in range(pred.shape[0]):  # per session: each fills only a band around its own new edge
+            if not bool(cells[i].any()):
+                continue
+            y0, y1, x0, x1 = crop_around(cells[i], self.cfg.reveal_margin)
+            crop = pred[i : i + 1, :, y0:y1, x0:x1]
+            tokens = fill(
+                self.tokens,
+                tokenize(crop, self.codebook),
+                cells[i : i + 1, y0:y1, x0:x1],
+                cond[i : i + 1],
+                self.cfg.reveal_steps,
+                self.cfg.reveal_temperature,
+                None if generators is None else [generators[i]],
+                origin=(y0, x0),
+                top_k=self.cfg.reveal_top_k,
+            )
+            drawn[i, :, y0:y1, x0:x1] = detokenize(tokens, self.codebook)[0]
+        x = torch.where(rev, F.pixel_shuffle(drawn, p), F.pixel_shuffle(pred, p))
+        return F.pixel_unshuffle(x, p)
+
+    @torch.no_grad()
+    def step(
+        self,
+        ctx: torch.Tensor,
+        action: torch.Tensor,
+        text: torch.Tensor,
+        mech: torch.Tensor,
+        generators: list[torch.Generator] | None = None,
+    ) -> torch.Tensor:
+        """Serving tick: predict the next latent, then draw the newly revealed edge from tokens."""
+        pred, flow = self.predict(ctx, action, text, mech, return_flow=True)
+        return self.redraw_revealed(pred.clamp(-1, 1), flow, text, mech, generators)
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -176,6 +257,12 @@ def save_worldmodel(model: WorldModel, path: str | Path, meta: dict | None = Non
     """Save config + weights (fp16 by default to keep the shipped file small)."""
     sd = {k: (v.half() if half and v.is_floating_point() else v) for k, v in model.state_dict().items()}
     torch.save({"config": model.cfg.to_dict(), "state_dict": sd, "meta": meta or {}}, str(path))
+
+
+def load_state(path: str | Path) -> dict:
+    """The float32 state dict of a weights file written by `save_worldmodel`."""
+    blob = torch.load(str(path), map_location="cpu", weights_only=False)
+    return {k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()}
 
 
 def load_worldmodel(path: str | Path, device: str | torch.device = "cpu") -> WorldModel:

@@ -31,12 +31,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--until", type=int, default=None, help="stop after this many total steps (schedule still --steps)"
     )
+    p.add_argument(
+        "--init",
+        default=None,
+        help="warm start: a weights file whose tensors of matching name and shape initialise the model",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
 def config_from_args(a) -> TrainConfig:
     kw = {"seed": a.seed, "threads": a.threads}
-    for name in ("steps", "out", "export", "batch", "episodes"):
+    for name in ("steps", "out", "export", "batch", "episodes", "init"):
         v = getattr(a, name)
         if v is not None:
             kw[name] = v

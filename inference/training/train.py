@@ -1,8 +1,9 @@
 """The world-model training loop: seeded, resumable, tqdm progress, periodic checkpoints.
 
+Before the first step, a k-means codebook of latent cells is fitted (the token vocabulary).
 One iteration = a batch of windows for the dynamics net (context-noise augmentation + a K-step
 rollout in which the model's own predictions become its context, loss on every step) plus a batch
-of first frames for the text-to-world flow net. Randomness of step s comes from a generator seeded
+of frames for the masked-token net (cross-entropy on masked cells). Randomness of step s comes from a generator seeded
 with (seed, s), so a resumed run draws exactly the batches an uninterrupted one would.
 """
 
@@ -19,7 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from inference.model import ModelConfig, WorldModel, save_worldmodel
-from inference.training.data import CACHE_DIR, WindowSampler, load_or_record
+from inference.model.tokens import kmeans_codebook, random_token_mask, token_loss, tokenize
+from inference.training.data import CACHE_DIR, EpisodeSet, WindowSampler, load_or_record
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO / "inference" / "weights" / "worldmodel.pt"
@@ -28,19 +30,26 @@ DEFAULT_RUN_DIR = REPO / "var" / "train" / "worldmodel"
 
 @dataclass
 class TrainConfig:
-    steps: int = 3000
+    steps: int = 2400
     batch: int = 24
-    batch_first: int = 16
+    batch_tokens: int = 24
     lr: float = 1e-3
     warmup: int = 100
     weight_decay: float = 0.01
     ema: float = 0.998
     #: (fraction of training, rollout horizon) — horizon grows as training proceeds
-    horizon_schedule: tuple = ((0.0, 1), (0.1, 2), (0.3, 4), (0.75, 6))
+    horizon_schedule: tuple = ((0.0, 2), (0.3, 4), (0.7, 6))
     sigma_max: float = 0.15
     sigma_zero_prob: float = 0.4
     cfg_dropout: float = 0.1
-    flow_aux: float = 0.01
+    flow_aux: float = 0.03
+    #: learning-rate factor of the dynamics net (below 1 when it is warm-started and only fine-tuned)
+    dyn_lr_scale: float = 0.5
+    #: k-means codebook: frames sampled for it, and Lloyd iterations
+    codebook_frames: int = 3000
+    codebook_iters: int = 12
+    #: warm start: a weights file whose tensors of matching name and shape initialise the model
+    init: str | None = None
     episodes: int = 1000
     episode_len: int = 64
     data_seed: int = 0
@@ -58,7 +67,9 @@ class TrainConfig:
         base = dict(
             steps=6,
             batch=4,
-            batch_first=4,
+            batch_tokens=4,
+            codebook_frames=8,
+            codebook_iters=2,
             warmup=1,
             episodes=3,
             episode_len=10,
@@ -123,17 +134,16 @@ def dynamics_loss(
     return torch.stack(losses).mean(), [float(x.detach()) for x in losses]
 
 
-def first_frame_loss(model: WorldModel, frames0, text, mech, g: torch.Generator, cfg: TrainConfig):
+def tokens_loss(model: WorldModel, frames, text, mech, g: torch.Generator, cfg: TrainConfig):
+    """Masked-token cross-entropy of the token net on (B, H, W, 3) frames (prompt dropout for CFG)."""
     dev = next(model.parameters()).device
-    x0 = model.frames_to_latent(frames0.to(dev))
-    b = x0.shape[0]
-    t = torch.sigmoid(torch.randn(b, generator=g)).to(dev)
-    eps = torch.randn(x0.shape, generator=g).to(dev)
+    with torch.no_grad():
+        tok = tokenize(model.frames_to_latent(frames.to(dev)), model.codebook)
+    b, h, w = tok.shape
+    mask = random_token_mask(b, h, w, g).to(dev)
     keep = (torch.rand(b, generator=g) >= cfg.cfg_dropout).float().to(dev)
-    text, mech = text.to(dev) * keep[:, None], mech.to(dev) * keep[:, None]
-    zt = (1 - t)[:, None, None, None] * x0 + t[:, None, None, None] * eps
-    x0_hat = model.first_denoise(zt, t, text, mech)
-    return F.mse_loss(x0_hat, x0) + F.l1_loss(x0_hat, x0)
+    cond = model.token_cond(text.to(dev) * keep[:, None], mech.to(dev) * keep[:, None])
+    return token_loss(model.tokens, tok, cond, mask)
 
 
 def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) -> dict:
@@ -142,25 +152,52 @@ def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) 
     frames, actions, text, mech, moves = sampler.sample(cfg.batch, g, horizon=k)
     model.train()
     dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
-    f0, t0, m0 = sampler.sample_first(cfg.batch_first, g)
-    fl = first_frame_loss(model, f0, t0, m0, g, cfg)
-    loss = dl + fl
+    f0, t0, m0 = sampler.sample_first(cfg.batch_tokens, g)
+    tl = tokens_loss(model, f0, t0, m0, g, cfg)
+    loss = dl + tl
     for pg in opt.param_groups:
-        pg["lr"] = lr_at(cfg, step)
+        pg["lr"] = lr_at(cfg, step) * pg.get("lr_scale", 1.0)
     opt.zero_grad(set_to_none=True)
     loss.backward()
-    # clip the two sub-networks separately so the flow loss never throttles the dynamics' updates
+    # clip the two sub-networks separately so the token loss never throttles the dynamics' updates
     gn = torch.nn.utils.clip_grad_norm_([*model.dyn.parameters(), *model.dyn_cond.parameters()], 1.0)
-    torch.nn.utils.clip_grad_norm_([*model.first.parameters(), *model.first_cond.parameters()], 1.0)
+    torch.nn.utils.clip_grad_norm_([*model.tokens.parameters(), *model.first_cond.parameters()], 1.0)
     opt.step()
     return {
         "loss": loss.item(),
         "dyn": dl.item(),
-        "first": fl.item(),
+        "tokens": tl.item(),
         "k": k,
         "per_step": per,
         "gnorm": gn.item(),
     }
+
+
+def fit_codebook(model: WorldModel, eps: EpisodeSet, cfg: TrainConfig) -> None:
+    """k-means over the latent cells of `codebook_frames` seeded random training frames -> model.codebook."""
+    g = torch.Generator().manual_seed(cfg.seed * 7919 + 17)
+    n, length = eps.frames.shape[:2]
+    m = cfg.codebook_frames
+    ei = torch.randint(0, n, (m,), generator=g).numpy()
+    ti = torch.randint(0, length, (m,), generator=g).numpy()
+    z = model.frames_to_latent(torch.from_numpy(eps.frames[ei, ti]))
+    cells = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+    k = model.cfg.codebook_size
+    sub = cells[torch.randperm(cells.shape[0], generator=g)[: max(k, 400_000)]]
+    cb = kmeans_codebook(sub, k, cfg.codebook_iters, generator=g)
+    model.codebook.copy_(cb.to(model.codebook.device))
+
+
+def warm_start(model: WorldModel, path: str | Path, log=print) -> list[str]:
+    """Copy every tensor of the weights file at `path` whose name and shape match; return their names."""
+    from inference.model.worldmodel import load_state
+
+    sd = load_state(path)
+    own = model.state_dict()
+    taken = [k for k, v in sd.items() if k in own and own[k].shape == v.shape]
+    model.load_state_dict({k: sd[k] for k in taken}, strict=False)
+    log(f"warm start from {path}: {len(taken)} of {len(own)} tensors")
+    return taken
 
 
 def build_model(cfg: TrainConfig) -> WorldModel:
@@ -173,8 +210,6 @@ def build_model(cfg: TrainConfig) -> WorldModel:
             mechanics=tuple(MECHANICS),
             channels=(32, 64, 128),
             blocks=(1, 2, 2),
-            first_channels=(32, 64, 128),
-            first_blocks=(1, 1, 1),
         )
     if cfg.model:
         d = mcfg.to_dict()
@@ -233,10 +268,19 @@ def train(
         )
     )
     model = build_model(cfg).to(device)
+    if cfg.init:
+        warm_start(model, cfg.init, log)
+    fit_codebook(model, eps, cfg)  # deterministic; a resumed run restores the same one from its ckpt
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    dyn = [*model.dyn.parameters(), *model.dyn_cond.parameters()]
+    dyn_ids = {id(p) for p in dyn}
+    groups = [
+        {"params": dyn, "lr_scale": cfg.dyn_lr_scale},
+        {"params": [p for p in model.parameters() if id(p) not in dyn_ids], "lr_scale": 1.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
     step, wall = 0, 0.0
     if resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
@@ -273,7 +317,7 @@ def train(
             bar.set_postfix(
                 loss=f"{last['loss']:.4f}",
                 dyn=f"{last['dyn']:.4f}",
-                first=f"{last['first']:.3f}",
+                tokens=f"{last['tokens']:.3f}",
                 k=last["k"],
             )
         if time.time() - t_last_ck > cfg.ckpt_every_s:

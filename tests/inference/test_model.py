@@ -1,4 +1,4 @@
-"""World model: shapes, latent round trip, batch == per-session, first-frame sampling, save/load."""
+"""World model: shapes, latent round trip, batch == per-session, token sampling, revealed edges, save/load."""
 
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ def test_forward_shapes():
     ctx = torch.rand(b, 4, 48, 32, 32) * 2 - 1
     out = m.predict(ctx, torch.tensor([0, 5, 31]), torch.randn(b, 384), torch.zeros(b, len(MECH)))
     assert out.shape == (b, 48, 32, 32)
-    z0 = m.generate_first(torch.randn(b, 384), torch.zeros(b, len(MECH)), torch.randn(b, 48, 32, 32), steps=2)
+    m.codebook.copy_(torch.rand_like(m.codebook) * 2 - 1)
+    gens = [torch.Generator().manual_seed(i) for i in range(b)]
+    z0 = m.generate_first(torch.randn(b, 384), torch.zeros(b, len(MECH)), gens, steps=2)
     assert z0.shape == (b, 48, 32, 32) and z0.abs().max() <= 1
+    # every cell of a text-to-world frame is a codebook entry
+    flat = z0.permute(0, 2, 3, 1).reshape(-1, 48)
+    assert (flat[:, None] - m.codebook[None]).abs().amax(-1).min(1).values.max() < 1e-6
 
 
 def test_batch_equals_per_session():
@@ -74,3 +79,76 @@ def test_save_load_round_trip(tmp_path):
     with torch.no_grad():
         assert torch.allclose(m.predict(*args), m2.predict(*args), atol=1e-6)
     assert np.isfinite(m2.param_count())
+
+
+def test_kmeans_codebook_finds_clusters():
+    from inference.model.tokens import kmeans_codebook
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[-0.8, -0.8], [0.0, 0.7], [0.9, -0.3]])
+    pts = torch.cat([c + 0.02 * torch.randn(200, 2, generator=g) for c in centres])
+    cb = kmeans_codebook(pts, 3, iters=10, generator=torch.Generator().manual_seed(1))
+    assert torch.cdist(centres, cb).min(1).values.max() < 0.05
+
+
+def test_fill_keeps_known_cells_fills_masked_and_is_batch_independent():
+    from inference.model.tokens import fill
+
+    m = _model()
+    b, n = 3, 32
+    tokens = torch.randint(0, m.cfg.codebook_size, (b, n, n), generator=torch.Generator().manual_seed(0))
+    mask = torch.zeros(b, n, n, dtype=torch.bool)
+    mask[:, :, -3:] = True  # a revealed strip on the right
+    mask[1, :5] = True
+    cond = m.token_cond(torch.randn(b, 384), torch.zeros(b, len(MECH)))
+    gens = lambda: [torch.Generator().manual_seed(10 + i) for i in range(b)]  # noqa: E731
+    out = fill(m.tokens, tokens, mask, cond, steps=3, temperature=1.0, generators=gens())
+    assert torch.equal(out[~mask], tokens[~mask])
+    assert int(out.min()) >= 0 and int(out.max()) < m.cfg.codebook_size
+    single = torch.cat(
+        [
+            fill(m.tokens, tokens[i : i + 1], mask[i : i + 1], cond[i : i + 1], 3, 1.0, [gens()[i]])
+            for i in range(b)
+        ]
+    )
+    assert torch.equal(out, single)
+    again = fill(m.tokens, tokens, mask, cond, steps=3, temperature=1.0, generators=gens())
+    assert torch.equal(out, again)
+
+
+def test_revealed_pixels_follow_the_camera():
+    m = _model()
+    flow = torch.zeros(2, 2, 32, 32)
+    flow[0, 0] = 2.0  # view moved right 2 px: the two rightmost columns are new
+    flow[1, 1] = -4.0  # view moved up 4 px: the four top rows are new
+    rev = m.revealed_pixels(flow)[:, 0]
+    assert rev[0, :, -2:].all() and not rev[0, :, :-2].any()
+    assert rev[1, :4].all() and not rev[1, 4:].any()
+
+
+def test_step_redraws_only_the_revealed_edge():
+    m = _model()
+    m.codebook.copy_(torch.rand_like(m.codebook) * 2 - 1)
+    b = 2
+    ctx = torch.rand(b, 4, 48, 32, 32) * 2 - 1
+    act, text, mech = torch.tensor([0, 8]), torch.randn(b, 384), torch.zeros(b, len(MECH))
+    with torch.no_grad():
+        pred, flow = m.predict(ctx, act, text, mech, return_flow=True)
+        flow.zero_()
+        flow[:, 0] = 2.0
+        out = m.redraw_revealed(pred.clamp(-1, 1), flow, text, mech, [torch.Generator().manual_seed(0)] * b)
+    px = torch.nn.functional.pixel_shuffle(out, 4)
+    ref = torch.nn.functional.pixel_shuffle(pred.clamp(-1, 1), 4)
+    assert torch.equal(px[..., :-2], ref[..., :-2])
+    assert not torch.equal(px[..., -2:], ref[..., -2:])
+
+
+def test_crop_around_snaps_to_the_unet_grid():
+    from inference.model.tokens import crop_around
+
+    mask = torch.zeros(32, 32, dtype=torch.bool)
+    mask[:, 31] = True  # the right edge
+    assert crop_around(mask, margin=6) == (0, 32, 24, 32)
+    mask = torch.zeros(32, 32, dtype=torch.bool)
+    mask[0, 10:13] = True
+    assert crop_around(mask, margin=2) == (0, 4, 8, 16)

