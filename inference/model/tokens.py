@@ -130,6 +130,12 @@ def token_loss(net: TokenNet, tokens: torch.Tensor, cond: torch.Tensor, mask: to
     return F.cross_entropy(net.readout(feats), tokens[mask])
 
 
+def _gumbel(shape: tuple[int, ...], g: torch.Generator) -> torch.Tensor:
+    """Standard Gumbel noise from generator `g` (CPU)."""
+    u = torch.rand(shape, generator=g).clamp(1e-10, 1.0)
+    return -torch.log(-torch.log(u) + 1e-10)
+
+
 def _sample(
     logits: torch.Tensor, rows: torch.Tensor, temperature: float, generators, top_k: int = 0
 ) -> torch.Tensor:
@@ -149,8 +155,7 @@ def _sample(
         sel = (rows == i).nonzero(as_tuple=True)[0]
         if not len(sel):
             continue
-        u = torch.rand(len(sel), logits.shape[-1], generator=g).to(logits.device)
-        gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0)) + 1e-10)
+        gumbel = _gumbel((len(sel), logits.shape[-1]), g).to(logits.device)
         pick[sel] = (logits[sel] / temperature + gumbel).argmax(-1)
     return pick
 
@@ -199,8 +204,7 @@ def fill(
             anneal = choice_noise * (1.0 - (s + 1) / steps)
             for i, g in enumerate(generators):
                 sel = (rows == i).nonzero(as_tuple=True)[0]
-                u = torch.rand(len(sel), generator=g).to(conf_m.device).clamp(1e-10, 1.0)
-                conf_m[sel] = conf_m[sel] + anneal * -torch.log(-torch.log(u) + 1e-10)
+                conf_m[sel] = conf_m[sel] + anneal * _gumbel((len(sel),), g).to(conf_m.device)
         remain = torch.floor(total.float() * math.cos(math.pi / 2 * (s + 1) / steps)).long()
         if s + 1 == steps:
             remain = torch.zeros_like(remain)

@@ -270,7 +270,9 @@ def train(
     model = build_model(cfg).to(device)
     if cfg.init:
         warm_start(model, cfg.init, log)
-    fit_codebook(model, eps, cfg)  # deterministic; a resumed run restores the same one from its ckpt
+    resuming = resume and ckpt_path.exists()
+    if not resuming:  # a resumed run restores its codebook from the checkpoint
+        fit_codebook(model, eps, cfg)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -282,7 +284,7 @@ def train(
     ]
     opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
     step, wall = 0, 0.0
-    if resume and ckpt_path.exists():
+    if resuming:
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])

@@ -103,24 +103,30 @@ def browser_database() -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(scope="session")
-def live_site(browser_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Migrate + seed the database, serve it with daphne on a free port; yields the base URL."""
-    var_dir = tmp_path_factory.mktemp("worldfeed-var")
+def embedded_site_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `manage.py` / daphne subprocess on embedded defaults (no Redis, in-process
+    worker, whatever the developer's shell has set), production error pages, its own var dir."""
     env = {
         key: value
         for key, value in os.environ.items()
-        # Embedded defaults: no Redis, in-process worker, whatever the developer's shell has set.
         if key not in {"REDIS_URL", "CELERY_BROKER_URL", "CELERY_EMBEDDED_WORKER", "WORLDFEED_ENV"}
     }
     env.update(
-        DATABASE_URL=browser_database,
-        WORLDFEED_BACKEND=BACKEND,
+        DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_DEBUG="0",  # production error pages (our 404 template), no debug toolbar noise
         WORLDFEED_VAR_DIR=str(var_dir),
         PYTHONUNBUFFERED="1",
+        **extra,
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_site(browser_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate + seed the database, serve it with daphne on a free port; yields the base URL."""
+    var_dir = tmp_path_factory.mktemp("worldfeed-var")
+    env = embedded_site_env(browser_database, var_dir, WORLDFEED_BACKEND=BACKEND)
     _run(_manage("migrate", "--noinput"), env, "manage.py migrate")
     _run(_manage("seed_worlds"), env, "manage.py seed_worlds")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port, _manage, _run
+from tests.browser.conftest import _free_port, _manage, _run, embedded_site_env
 from tests.browser.test_feed import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
@@ -42,18 +42,8 @@ print(world.pk)
 @pytest.fixture(scope="module")
 def admin_site(browser_database, tmp_path_factory):  # noqa: F811
     var_dir = tmp_path_factory.mktemp("moderation-var")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"REDIS_URL", "CELERY_BROKER_URL", "CELERY_EMBEDDED_WORKER", "WORLDFEED_ENV"}
-    }
-    env.update(
-        DATABASE_URL=browser_database,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="0",
-        WORLDFEED_VAR_DIR=str(var_dir),
-        PYTHONUNBUFFERED="1",
-        WORLDFEED_BACKEND="tests.moderation.strobing_backend.StrobingBackend",
+    env = embedded_site_env(
+        browser_database, var_dir, WORLDFEED_BACKEND="tests.moderation.strobing_backend.StrobingBackend"
     )
     _run(_manage("migrate", "--noinput"), env, "migrate")
     made = subprocess.run(
