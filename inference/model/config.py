@@ -39,6 +39,10 @@ class ModelConfig:
     reveal_top_k: int = 16
     #: ... given a band of this many known cells around them (the token net runs on that crop only)
     reveal_margin: int = 6
+    #: ... ahead of time: a margin of this many cells beyond every edge is drawn whole cells at a time
+    #: and scrolls into view like on-screen content (inference.model.margin); 0 = draw each tick's
+    #: revealed pixels on the spot
+    reveal_lookahead: int = 2
     #: context-noise level the dynamics net is told at serving time (it is trained on a range)
     serve_sigma: float = 0.0
     #: the dynamics net also predicts a motion field that warps the last frame (scrolling is copied,
@@ -48,6 +52,10 @@ class ModelConfig:
     #: integral here; True == 0.5 == always), which keeps long rollouts free of the blur repeated
     #: sub-pixel resampling would accumulate; uncertain (far from integral) vectors stay smooth
     snap_flow: float = 0.2
+    #: at serving time, shrink the residual towards 0 by this much (latent units; 1/127.5 = one grey
+    #: level): where the warp already explains a pixel, the net's small leftover corrections are a
+    #: low-pass filter that, applied every tick, would dissolve static texture over a long session
+    delta_shrink: float = 0.0
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

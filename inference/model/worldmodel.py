@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inference.actions import NUM_ACTIONS, NUM_BUTTONS
+from inference.model import margin as lookahead
 from inference.model.config import ModelConfig
 from inference.model.networks import CondUNet, FourierEmbedding
 from inference.model.tokens import TokenNet, crop_around, detokenize, fill, tokenize
@@ -127,22 +128,28 @@ class WorldModel(nn.Module):
         if not self.training and tol > 0:
             r = flow.round()
             flow = torch.where((flow - r).abs() <= min(tol, 0.5), r, flow)
+        if not self.training and self.cfg.delta_shrink > 0:
+            delta = F.softshrink(delta, float(self.cfg.delta_shrink))
         pred = self.warp(ctx[:, -1], flow) + delta
         return (pred, flow) if return_flow else pred
 
     def warp(self, z: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         """Resample latent frame z (B, C, h, w) by a per-cell pixel flow (B, 2, h, w), in pixel space."""
         p = self.cfg.patch
-        x = F.pixel_shuffle(z, p)
+        return F.pixel_unshuffle(self.warp_pixels(F.pixel_shuffle(z, p), flow), p)
+
+    def warp_pixels(self, x: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+        """Resample a pixel image x (B, c, H, W) by a per-cell pixel flow (B, 2, H/patch, W/patch): output
+        pixel (y, x) comes from (y + fy, x + fx); sources beyond the border take the border value."""
+        p = self.cfg.patch
         b, _, hh, ww = x.shape
         f = F.interpolate(flow, size=(hh, ww), mode="nearest") if p > 1 else flow
-        ys = torch.arange(hh, device=z.device, dtype=z.dtype)
-        xs = torch.arange(ww, device=z.device, dtype=z.dtype)
+        ys = torch.arange(hh, device=x.device, dtype=x.dtype)
+        xs = torch.arange(ww, device=x.device, dtype=x.dtype)
         gx = (xs[None, None, :] + 0.5 + f[:, 0]) / ww * 2 - 1
         gy = (ys[None, :, None] + 0.5 + f[:, 1]) / hh * 2 - 1
         grid = torch.stack([gx, gy], dim=-1)
-        out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-        return F.pixel_unshuffle(out, p)
+        return F.grid_sample(x, grid, mode=mode, padding_mode="border", align_corners=False)
 
     # --- tokens: text to world and revealed edges -------------------------------------------------
     def token_cond(self, text: torch.Tensor, mech: torch.Tensor) -> torch.Tensor:
@@ -202,14 +209,16 @@ class WorldModel(nn.Module):
         text: torch.Tensor,
         mech: torch.Tensor,
         generators: list[torch.Generator] | None = None,
+        rev: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Replace the just-revealed pixels of `pred` with content drawn by the token net.
+        """Replace the just-revealed pixels of `pred` (or the pixels `rev` marks) with content drawn by
+        the token net.
 
         Cells touching revealed pixels are masked and filled given the cells around them (a band of
         `reveal_margin` cells, tokenised from `pred`) + prompt; only the revealed pixels themselves are
         replaced, so content already on screen is never re-drawn (no flicker at the edge).
         """
-        rev = self.revealed_pixels(flow)
+        rev = self.revealed_pixels(flow) if rev is None else rev
         if not bool(rev.any()):
             return pred
         p = self.cfg.patch
@@ -244,10 +253,31 @@ class WorldModel(nn.Module):
         text: torch.Tensor,
         mech: torch.Tensor,
         generators: list[torch.Generator] | None = None,
-    ) -> torch.Tensor:
-        """Serving tick: predict the next latent, then draw the newly revealed edge from tokens."""
+        margin: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """Serving tick: predict the next latent; the pixels the camera reveals come from the look-ahead
+        margin (`inference.model.margin`; `margin` = (canvas, valid) returned by the previous tick, or
+        None to start one), else (margin off, or a jump wider than it) are drawn from tokens at once.
+        Returns (next latent (B, C, h, w), the margin to pass to the next tick)."""
         pred, flow = self.predict(ctx, action, text, mech, return_flow=True)
-        return self.redraw_revealed(pred.clamp(-1, 1), flow, text, mech, generators)
+        pred = pred.clamp(-1, 1)
+        m, p = self.cfg.reveal_lookahead, self.cfg.patch
+        if m <= 0:
+            return self.redraw_revealed(pred, flow, text, mech, generators), None
+        canvas, valid = margin if margin is not None else lookahead.blank(ctx[:, -1], m, p)
+        canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
+        canvas, valid = lookahead.refill(self, canvas, valid, text, mech, m, generators)
+        canvas, valid = lookahead.shift(self, canvas, valid, flow, m)
+        # on the 8-bit grid, like the frames: a margin stored as pixels (snapshots) resumes exactly
+        canvas = self.frames_to_latent(self.latent_to_frames(canvas))
+        seen, seen_valid = lookahead.view_of(canvas, valid, m, p)
+        rev = self.revealed_pixels(flow)
+        missing = rev & ~seen_valid
+        if bool(missing.any()):
+            pred = self.redraw_revealed(pred, flow, text, mech, generators, rev=missing)
+        x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
+        z = F.pixel_unshuffle(x, p)
+        return z, lookahead.paste(canvas, valid, z, m, p)
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -36,12 +36,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="warm start: a weights file whose tensors of matching name and shape initialise the model",
     )
+    p.add_argument("--batch-tokens", type=int, default=None, help="frames per step for the token net")
+    p.add_argument(
+        "--tokens-only",
+        action="store_true",
+        help="train only the token net (text to world, revealed edges); the dynamics net stays as --init",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
 def config_from_args(a) -> TrainConfig:
-    kw = {"seed": a.seed, "threads": a.threads}
-    for name in ("steps", "out", "export", "batch", "episodes", "init"):
+    kw = {"seed": a.seed, "threads": a.threads, "tokens_only": a.tokens_only}
+    for name in ("steps", "out", "export", "batch", "batch_tokens", "episodes", "init"):
         v = getattr(a, name)
         if v is not None:
             kw[name] = v

@@ -50,6 +50,8 @@ class TrainConfig:
     codebook_iters: int = 12
     #: warm start: a weights file whose tensors of matching name and shape initialise the model
     init: str | None = None
+    #: train only the token net (and its conditioner): the dynamics net stays as warm-started
+    tokens_only: bool = False
     episodes: int = 1000
     episode_len: int = 64
     data_seed: int = 0
@@ -151,7 +153,10 @@ def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) 
     k = horizon_at(cfg, step)
     frames, actions, text, mech, moves = sampler.sample(cfg.batch, g, horizon=k)
     model.train()
-    dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
+    if cfg.tokens_only:
+        dl, per = torch.zeros(()), []
+    else:
+        dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
     f0, t0, m0 = sampler.sample_first(cfg.batch_tokens, g)
     tl = tokens_loss(model, f0, t0, m0, g, cfg)
     loss = dl + tl
@@ -271,17 +276,20 @@ def train(
     if cfg.init:
         warm_start(model, cfg.init, log)
     resuming = resume and ckpt_path.exists()
-    if not resuming:  # a resumed run restores its codebook from the checkpoint
+    # a resumed run restores its codebook from the checkpoint, a warm start keeps the one it was given
+    if not resuming and not bool(model.codebook.any()):
         fit_codebook(model, eps, cfg)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
     dyn = [*model.dyn.parameters(), *model.dyn_cond.parameters()]
     dyn_ids = {id(p) for p in dyn}
-    groups = [
-        {"params": dyn, "lr_scale": cfg.dyn_lr_scale},
-        {"params": [p for p in model.parameters() if id(p) not in dyn_ids], "lr_scale": 1.0},
-    ]
+    groups = [{"params": [p for p in model.parameters() if id(p) not in dyn_ids], "lr_scale": 1.0}]
+    if cfg.tokens_only:
+        for p in dyn:
+            p.requires_grad_(False)
+    else:
+        groups.insert(0, {"params": dyn, "lr_scale": cfg.dyn_lr_scale})
     opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
     step, wall = 0, 0.0
     if resuming:

@@ -126,12 +126,17 @@ def test_revealed_pixels_follow_the_camera():
     assert rev[1, :4].all() and not rev[1, 4:].any()
 
 
-def test_step_redraws_only_the_revealed_edge():
+def _two_sessions():
+    """A perturbed tiny model with a random codebook + two sessions' (ctx, action, text, mechanics)."""
     m = _model()
     m.codebook.copy_(torch.rand_like(m.codebook) * 2 - 1)
+    ctx = torch.rand(2, 4, 48, 32, 32) * 2 - 1
+    return m, ctx, torch.tensor([0, 8]), torch.randn(2, 384), torch.zeros(2, len(MECH))
+
+
+def test_step_redraws_only_the_revealed_edge():
+    m, ctx, act, text, mech = _two_sessions()
     b = 2
-    ctx = torch.rand(b, 4, 48, 32, 32) * 2 - 1
-    act, text, mech = torch.tensor([0, 8]), torch.randn(b, 384), torch.zeros(b, len(MECH))
     with torch.no_grad():
         pred, flow = m.predict(ctx, act, text, mech, return_flow=True)
         flow.zero_()
@@ -152,3 +157,45 @@ def test_crop_around_snaps_to_the_unet_grid():
     mask = torch.zeros(32, 32, dtype=torch.bool)
     mask[0, 10:13] = True
     assert crop_around(mask, margin=2) == (0, 4, 8, 16)
+
+
+def test_margin_cells_are_drawn_once_and_scroll_into_view():
+    from torch.nn.functional import pixel_shuffle
+
+    from inference.model import margin as lookahead
+
+    m = _model()
+    m.codebook.copy_(torch.rand_like(m.codebook) * 2 - 1)
+    text, mech = torch.randn(1, 384), torch.zeros(1, len(MECH))
+    last = torch.rand(1, 48, 32, 32) * 2 - 1
+    canvas, valid = lookahead.blank(last, 2, 4)
+    assert not valid[..., :8, :].any() and valid[..., 8:-8, 8:-8].all()
+    gen = [torch.Generator().manual_seed(0)]
+    canvas, valid = lookahead.refill(m, canvas, valid, text, mech, 2, gen)
+    assert valid.all() and torch.equal(canvas[..., 2:-2, 2:-2], last)
+    drawn = pixel_shuffle(canvas, 4)[..., 8:-8, -8:]  # the right margin, as pixels
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[:, 0] = 1.0  # the view moves right 1 px per tick
+    for tick in range(1, 5):
+        canvas, valid = lookahead.shift(m, canvas, valid, flow, 2)
+        before = canvas.clone()
+        canvas, valid = lookahead.refill(m, canvas, valid, text, mech, 2, gen)
+        # nothing is drawn until a whole margin cell has gone undrawn (4 ticks at 1 px per tick)
+        assert torch.equal(canvas, before) == (tick < 4)
+        # what scrolled into the view's right edge is the margin drawn before, pixel for pixel
+        seen = pixel_shuffle(before, 4)[..., 8:-8, 8:-8]
+        assert torch.allclose(seen[..., -tick:], drawn[..., :tick], atol=1e-4)
+    assert valid.all()
+
+
+def test_step_hands_its_margin_to_the_next_tick():
+    m, ctx, act, text, mech = _two_sessions()
+    b = 2
+    gens = [torch.Generator().manual_seed(i) for i in range(b)]
+    z, (canvas, valid) = m.step(ctx, act, text, mech, gens)
+    assert z.shape == (b, 48, 32, 32) and canvas.shape == (b, 48, 36, 36)
+    assert torch.equal(canvas[..., 2:-2, 2:-2], z)
+    z2, _ = m.step(torch.cat([ctx[:, 1:], z[:, None]], 1), act, text, mech, gens, (canvas, valid))
+    assert z2.shape == z.shape
+    m.cfg.reveal_lookahead = 0  # margin off: revealed pixels are drawn on the spot, no margin returned
+    assert m.step(ctx, act, text, mech, gens)[1] is None

@@ -60,3 +60,19 @@ def test_warm_start_copies_matching_tensors(tmp_path):
     taken = warm_start(dst, tmp_path / "src.pt", log=lambda m: None)
     assert any(k.startswith("dyn.") for k in taken)
     assert all(torch.equal(a, b) for a, b in zip(src.dyn.parameters(), dst.dyn.parameters(), strict=True))
+
+
+def test_tokens_only_keeps_dynamics_and_codebook_of_the_warm_start(tmp_path):
+    eps = toy_episodes(3, 10, seed=3)
+    first = train(_cfg(tmp_path / "first", 3), progress=False, data=eps, log=lambda m: None)
+    src = load_worldmodel(first["export"])
+    cfg = _cfg(tmp_path / "tok", 4)
+    cfg.init, cfg.tokens_only = first["export"], True
+    s = train(cfg, progress=False, data=eps, log=lambda m: None)
+    assert s["final"]["dyn"] == 0.0 and s["final"]["tokens"] > 0
+    out = load_worldmodel(s["export"])
+    assert torch.equal(out.codebook, src.codebook)  # no refit: the token net's vocabulary is unchanged
+    assert all(torch.equal(a, b) for a, b in zip(src.dyn.parameters(), out.dyn.parameters(), strict=True))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(src.tokens.parameters(), out.tokens.parameters(), strict=True)
+    )
