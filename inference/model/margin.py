@@ -51,27 +51,35 @@ def view_of(canvas: torch.Tensor, valid: torch.Tensor, m: int, patch: int):
 
 
 def shift(model, canvas: torch.Tensor, valid: torch.Tensor, flow: torch.Tensor, m: int):
-    """Move the canvas with the camera: the median of the view's motion field (B, 2, h, w), rounded to
-    whole pixels, so margin content is copied exactly, never resampled (a margin cell may wait several
-    ticks before it scrolls in; repeated sub-pixel moves would blur it). Pixels whose source lies beyond
-    the canvas, or on an undrawn pixel, become invalid."""
-    b, _, hh, ww = canvas.shape
-    camera = flow.flatten(2).median(-1).values.round()  # (B, 2)
-    flow = camera[:, :, None, None].expand(b, 2, hh, ww)
+    """Move the canvas with the view's motion field (B, 2, h, w), extended into the margin from the
+    nearest view cell and rounded to whole pixels, so margin content is copied exactly, never resampled
+    (a margin cell may wait several ticks before it scrolls in; repeated sub-pixel moves would blur
+    it). Local, not one global camera move: over featureless sky the motion field is arbitrary, and a
+    global estimate can stall the margin while the ground beside it scrolls. Pixels whose source lies
+    beyond the canvas, or on an undrawn pixel, become invalid."""
+    flow = F.pad(flow, (m,) * 4, mode="replicate").round()
     moved = model.warp(canvas, flow)
     src_valid = model.warp_pixels(valid.float(), flow, mode="nearest") > 0.5
     inside = ~model.revealed_pixels(flow)
     return moved, src_valid & inside
 
 
-def _sides(h: int, w: int, m: int, device) -> list[torch.Tensor]:
-    """Cell masks of the four margin strips of an (h + 2m, w + 2m) canvas: left and right columns
-    (corners included), then top and bottom rows; filled in this order, later strips see earlier ones."""
+def _sides(h: int, w: int, m: int, device) -> list[tuple[torch.Tensor, int, int]]:
+    """The four margin strips of an (h + 2m, w + 2m) canvas (corners excluded), each as (cell mask, y, x):
+    the top-left cell of an (h, w) window of the canvas that holds the strip at its own edge and the view
+    beside it. The token net sees each strip exactly as it was trained to fill one: an edge strip of a
+    view-sized grid, with the position embedding of that edge."""
     hh, ww = h + 2 * m, w + 2 * m
     ys = torch.arange(hh, device=device)[:, None].expand(hh, ww)
     xs = torch.arange(ww, device=device)[None, :].expand(hh, ww)
-    mid = (xs >= m) & (xs < m + w)
-    return [xs < m, xs >= m + w, (ys < m) & mid, (ys >= m + h) & mid]
+    rows = (ys >= m) & (ys < m + h)
+    cols = (xs >= m) & (xs < m + w)
+    return [
+        (rows & (xs < m), m, 0),
+        (rows & (xs >= m + w), m, 2 * m),
+        (cols & (ys < m), 0, m),
+        (cols & (ys >= m + h), 2 * m, m),
+    ]
 
 
 @torch.no_grad()
@@ -84,31 +92,30 @@ def refill(
     m: int,
     generators: list[torch.Generator] | None = None,
 ):
-    """Draw margin cells from tokens once a whole cell has gone undrawn (each cell with any undrawn pixel
-    is then drawn whole: it is off screen, so nothing visible changes). Returns (canvas, valid)."""
+    """Draw margin strips from tokens once a whole cell of one has gone undrawn (each cell of it with
+    any undrawn pixel is then drawn whole: it is off screen, so nothing visible changes). The corners
+    are not kept: a diagonal move reveals their few pixels, drawn on the spot. Returns (canvas, valid)."""
     cfg = model.cfg
     p = cfg.patch
+    h, w = canvas.shape[-2] - 2 * m, canvas.shape[-1] - 2 * m
     invalid = ~valid
     any_bad = F.max_pool2d(invalid.float(), p)[:, 0] > 0  # (B, hh, ww)
     all_bad = -F.max_pool2d(-invalid.float(), p)[:, 0] > 0
-    need = all_bad.flatten(1).any(1)
-    if not bool(need.any()):
-        return canvas, valid
-    h, w = canvas.shape[-2] - 2 * m, canvas.shape[-1] - 2 * m
-    sides = _sides(h, w, m, canvas.device)
-    cond = model.token_cond(text, mech)
-    canvas, valid = canvas.clone(), valid.clone()
-    rows = need.nonzero().flatten().tolist()
-    for side in sides:
+    cond = None
+    out_c, out_v = canvas, valid
+    for side, wy, wx in _sides(h, w, m, canvas.device):
         # sessions whose strips crop to the same box are drawn in one batched pass
         groups: dict[tuple[int, int, int, int], list[int]] = {}
-        for i in rows:
-            region = any_bad[i] & side
-            if bool(region.any()):
-                groups.setdefault(crop_around(region, cfg.reveal_margin), []).append(i)
+        for i in (all_bad & side).flatten(1).any(1).nonzero().flatten().tolist():
+            region = (any_bad[i] & side)[wy : wy + h, wx : wx + w]
+            groups.setdefault(crop_around(region, cfg.reveal_margin), []).append(i)
         for (y0, y1, x0, x1), idx in groups.items():
-            region = (any_bad[idx] & side)[:, y0:y1, x0:x1]
-            crop = canvas[idx, :, y0:y1, x0:x1]
+            if cond is None:
+                cond = model.token_cond(text, mech)
+                out_c, out_v = canvas.clone(), valid.clone()
+            ys, xs = slice(wy + y0, wy + y1), slice(wx + x0, wx + x1)
+            region = (any_bad[idx] & side)[:, ys, xs]
+            crop = out_c[idx, :, ys, xs]
             tokens = fill(
                 model.tokens,
                 tokenize(crop, model.codebook),
@@ -119,11 +126,8 @@ def refill(
                 None if generators is None else [generators[i] for i in idx],
                 origin=(y0, x0),
                 top_k=cfg.reveal_top_k,
-                pad=m,
             )
-            canvas[idx, :, y0:y1, x0:x1] = torch.where(
-                region[:, None], detokenize(tokens, model.codebook), crop
-            )
+            out_c[idx, :, ys, xs] = torch.where(region[:, None], detokenize(tokens, model.codebook), crop)
             px = F.interpolate(region[:, None].float(), scale_factor=p, mode="nearest") > 0
-            valid[idx, :, y0 * p : y1 * p, x0 * p : x1 * p] |= px
-    return canvas, valid
+            out_v[idx, :, ys.start * p : ys.stop * p, xs.start * p : xs.stop * p] |= px
+    return out_c, out_v
