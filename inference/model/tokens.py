@@ -86,15 +86,12 @@ class TokenNet(nn.Module):
         self.readout = nn.Linear(2 * embed, k)
 
     def features(
-        self, tokens: torch.Tensor, cond: torch.Tensor, origin: tuple[int, int] = (0, 0), pad: int = 0
+        self, tokens: torch.Tensor, cond: torch.Tensor, origin: tuple[int, int] = (0, 0)
     ) -> torch.Tensor:
         """(B, h, w) tokens -> (B, h, w, F) features. A crop of the grid (sides a multiple of 4 cells)
-        passes `origin`, its top-left cell, so the position embedding still says where it is. `pad` > 0:
-        the grid is the view grown by `pad` cells on every side (the look-ahead margin), whose cells
-        take the position embedding of the nearest view cell."""
+        passes `origin`, its top-left cell, so the position embedding still says where it is."""
         y0, x0 = origin
-        table = F.pad(self.pos, (pad,) * 4, mode="replicate") if pad else self.pos
-        pos = table[:, :, y0 : y0 + tokens.shape[1], x0 : x0 + tokens.shape[2]]
+        pos = self.pos[:, :, y0 : y0 + tokens.shape[1], x0 : x0 + tokens.shape[2]]
         x = self.embed(tokens).permute(0, 3, 1, 2) + pos
         return self.unet(x, cond).permute(0, 2, 3, 1)
 
@@ -177,7 +174,6 @@ def fill(
     origin: tuple[int, int] = (0, 0),
     top_k: int = 0,
     choice_noise: float = 0.0,
-    pad: int = 0,
 ) -> torch.Tensor:
     """Fill the masked cells of `tokens` (B, h, w) by iterative masked decoding; known cells are kept.
 
@@ -185,7 +181,7 @@ def fill(
     generators or temperature 0 = argmax; with `uncond` and guidance != 1, classifier-free guidance on
     the logits; `top_k`: see `_sample`), keeps the most confident ones and re-masks the rest, so the number still masked falls
     as cos(pi/2 * step/steps). Deterministic per row for given generators. `origin`: see
-    `TokenNet.features` (the tokens may be a crop of the grid, `pad` its margin). `choice_noise` > 0 adds Gumbel noise,
+    `TokenNet.features` (the tokens may be a crop of the grid). `choice_noise` > 0 adds Gumbel noise,
     annealed to 0 over the steps, to the confidences that decide which cells are kept (as MaskGIT
     does): otherwise the easiest cells (flat sky, plain ground) are always committed first and the
     rest of the frame follows them into flatness.
@@ -198,9 +194,9 @@ def fill(
             break
         inp = torch.where(mask, torch.full_like(tokens, net.mask_id), tokens)
         rows = mask.nonzero(as_tuple=True)[0]
-        logits = net.readout(net.features(inp, cond, origin, pad)[mask]).float()  # (M, K): masked cells only
+        logits = net.readout(net.features(inp, cond, origin)[mask]).float()  # (M, K): masked cells only
         if uncond is not None and guidance != 1.0:
-            lu = net.readout(net.features(inp, uncond, origin, pad)[mask]).float()
+            lu = net.readout(net.features(inp, uncond, origin)[mask]).float()
             logits = lu + guidance * (logits - lu)
         pick = _sample(logits, rows, temperature, generators, top_k)
         conf_m = torch.log_softmax(logits / max(temperature, 1e-3), -1).gather(-1, pick[:, None])[:, 0]
