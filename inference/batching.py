@@ -31,6 +31,7 @@ class Frame:
     action_seq: int
     pixels: np.ndarray
     produced_at: float  # time.time()
+    buttons: int = 0  # the held-button bitmask this frame was stepped with (observers read it)
 
 
 FrameSink = Callable[[Frame | None, BaseException | None], None]
@@ -194,9 +195,10 @@ class SessionTicker:
             self.stats.last_batch = len(batch)
             self.stats.steps += len(batch)
             now = time.time()
-            for session, pixels, (_, action_seq) in zip(batch, frames, held, strict=True):
+            for session, pixels, (buttons, action_seq) in zip(batch, frames, held, strict=True):
                 if session.closed:
                     continue
                 session.frame_seq += 1
                 session.pixels = pixels
-                session.sink(Frame(seq=session.frame_seq, action_seq=action_seq, pixels=pixels, produced_at=now), None)
+                session.sink(Frame(seq=session.frame_seq, action_seq=action_seq, pixels=pixels, produced_at=now,
+                                   buttons=buttons), None)

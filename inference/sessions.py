@@ -30,8 +30,9 @@ from inference.codec import encode_image, pack_frame
 
 log = logging.getLogger(__name__)
 
-#: Callables `(sample_key, pixels)` handed every frame a session sends, e.g. moderation's live scanners
-#: (which register themselves, so inference never imports moderation). They must be cheap and not block.
+#: Callables `(sample_key, pixels, buttons)` handed every frame a session sends, with the held buttons it
+#: was stepped with, e.g. moderation's live scanners (which register themselves, so inference never
+#: imports moderation). They must be cheap and not block.
 FRAME_OBSERVERS: list = []
 
 
@@ -177,7 +178,7 @@ async def _send_frames(layer, reply_channel: str, mailbox: _LatestFrame, limits:
         frame = await mailbox.take()
         if sample_key:
             for observe in FRAME_OBSERVERS:
-                observe(sample_key, frame.pixels)
+                observe(sample_key, frame.pixels, frame.buttons)
         image = encode_image(frame.pixels, limits.codec, limits.quality)
         data = pack_frame(image=image, codec=limits.codec, seq=frame.seq, action_seq=frame.action_seq,
                           produced_at=frame.produced_at)

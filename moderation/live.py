@@ -2,8 +2,11 @@
 
 Contract (the hook in inference.sessions calls this on the session's own event loop, so it must be cheap and
 never block or touch the database):
-- `sample_frame(session_key, frame_pixels)`: session_key is "<world id>:<play session id>"; frame_pixels an
-  RGB uint8 (H, W, 3) array. The frame is decimated to at most 64 px a side and appended to the session's ring
+- `sample_frame(session_key, frame_pixels, buttons=None)`: session_key is "<world id>:<play session id>";
+  frame_pixels an RGB uint8 (H, W, 3) array; buttons the held-button bitmask the frame was stepped with
+  (with them the collapse scanner calls a world frozen only when the player pressed different directions
+  and nothing moved; without, any 5 s without change, which an idle viewer of a calm world also shows).
+  The frame is decimated to at most 64 px a side and appended to the session's ring
   buffer of the last MODERATION_LIVE_WINDOW_SECONDS; every MODERATION_LIVE_SCAN_EVERY_SECONDS of frames a
   snapshot of the buffer is queued for the scanner thread (dropped if the queue is full: play never waits).
   Cost: about 30-60 µs per frame.
@@ -42,6 +45,7 @@ _last_sweep = 0.0
 class _Buffer:
     world_id: int | None
     frames: deque
+    buttons: deque  # per frame; -1 where the caller did not say
     fps: float
     scan_every: int
     since_scan: int = 0
@@ -73,7 +77,7 @@ def _world_id(session_key: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def sample_frame(session_key: str, frame_pixels: np.ndarray) -> None:
+def sample_frame(session_key: str, frame_pixels: np.ndarray, buttons: int | None = None) -> None:
     """Buffer one frame a live session sent; queue a scan every few seconds (see the module contract)."""
     try:
         now = time.monotonic()
@@ -84,22 +88,25 @@ def sample_frame(session_key: str, frame_pixels: np.ndarray) -> None:
                 buffer = _Buffer(
                     world_id=_world_id(session_key),
                     frames=deque(maxlen=max(2, round(window * fps))),
+                    buttons=deque(maxlen=max(2, round(window * fps))),
                     fps=fps,
                     scan_every=max(2, round(every * fps)),
                 )
                 _buffers[session_key] = buffer
             buffer.frames.append(_shrink(frame_pixels))
+            buffer.buttons.append(-1 if buttons is None else int(buttons))
             buffer.last_seen = now
             buffer.since_scan += 1
             due = buffer.since_scan >= buffer.scan_every and buffer.world_id is not None
             if due:
                 snapshot, new = np.stack(buffer.frames), buffer.since_scan
+                held = None if -1 in buffer.buttons else list(buffer.buttons)
                 buffer.since_scan = 0
             _sweep(now)
         if due:
             _ensure_worker()
             try:
-                _jobs.put_nowait((session_key, buffer.world_id, snapshot, buffer.fps, new))
+                _jobs.put_nowait((session_key, buffer.world_id, snapshot, buffer.fps, new, held))
             except queue.Full:
                 log.warning("live moderation queue full; skipped a scan of %s", session_key)
     except Exception:  # sampling must never break play
@@ -135,14 +142,22 @@ def _ensure_worker() -> None:
             _worker.start()
 
 
-def scan_snapshot(session_key: str, world_id: int, frames: np.ndarray, fps: float, new: int):
-    """Scan one buffered snapshot; record hits ending in its last `new` frames. Returns the case or None."""
+def scan_snapshot(
+    session_key: str,
+    world_id: int,
+    frames: np.ndarray,
+    fps: float,
+    new: int,
+    buttons: list[int] | None = None,
+):
+    """Scan one buffered snapshot (with each frame's held buttons when known); record hits ending in its
+    last `new` frames. Returns the case or None."""
     from moderation.clips import encode_animation
     from moderation.scanners import scan_frames
     from moderation.services import live_hits_record
 
     fresh_from = len(frames) - new
-    hits = [h.as_json() for h in scan_frames(frames, fps) if h.end_frame >= fresh_from]
+    hits = [h.as_json() for h in scan_frames(frames, fps, actions=buttons) if h.end_frame >= fresh_from]
     if not hits:
         return None
     return live_hits_record(

@@ -82,6 +82,7 @@ def test_held_action_applies_with_its_seq_and_stale_seq_is_ignored():
     assert wait_until(lambda: any(f.action_seq == 5 for f in sink.frames))
     applied = [f for f in sink.frames if f.action_seq == 5]
     assert all(f.pixels[0, 0, 0] == 8 for f in applied)
+    assert all(f.buttons == 8 for f in applied)  # what observers (live moderation) are told was held
     seqs = [f.seq for f in sink.frames]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     ticker.close(session)

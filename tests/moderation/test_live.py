@@ -71,3 +71,27 @@ def test_moderation_subscribes_to_the_session_hook_when_it_exists():
     if not hasattr(sessions, "FRAME_OBSERVERS"):
         pytest.skip("inference.sessions has no FRAME_OBSERVERS hook yet (see docs/moderation.md)")
     assert live.sample_frame in sessions.FRAME_OBSERVERS
+
+
+@pytest.mark.django_db
+def test_an_idle_viewer_of_a_still_world_is_not_a_frozen_world():
+    world = WorldFactory()
+    still = np.repeat(calm(1)[:1, ::2, ::2], 6 * FPS, axis=0)  # 6 s without any change
+    idle = [0] * len(still)
+    assert live.scan_snapshot(f"{world.pk}:1", world.pk, still, FPS, new=2 * FPS, buttons=idle) is None
+    # the same frames while the player pressed right, then left: nothing moved, the world is dead
+    pressed = [8] * (3 * FPS) + [4] * (3 * FPS)
+    case = live.scan_snapshot(f"{world.pk}:2", world.pk, still, FPS, new=2 * FPS, buttons=pressed)
+    assert case is not None and case.hits[0]["kind"] == "frozen"
+
+
+def test_sampled_buttons_reach_the_scan_job(monkeypatch):
+    jobs = []
+    monkeypatch.setattr(live, "_ensure_worker", lambda: None)
+    monkeypatch.setattr(live._jobs, "put_nowait", jobs.append)
+    for i, frame in enumerate(calm(2)):
+        live.sample_frame("7:3", frame, buttons=i % 16)
+    assert jobs and jobs[-1][5] == [i % 16 for i in range(2 * FPS)]
+    for frame in calm(2):
+        live.sample_frame("7:4", frame)  # a caller that does not say: scanned without actions
+    assert jobs[-1][0] == "7:4" and jobs[-1][5] is None
