@@ -85,10 +85,11 @@ def sample_frame(session_key: str, frame_pixels: np.ndarray, buttons: int | None
             buffer = _buffers.get(session_key)
             if buffer is None:
                 fps, window, every = _config()
+                size = max(2, round(window * fps))
                 buffer = _Buffer(
                     world_id=_world_id(session_key),
-                    frames=deque(maxlen=max(2, round(window * fps))),
-                    buttons=deque(maxlen=max(2, round(window * fps))),
+                    frames=deque(maxlen=size),
+                    buttons=deque(maxlen=size),
                     fps=fps,
                     scan_every=max(2, round(every * fps)),
                 )

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from inference.backends.base import SessionState, WorldModelBackend, WorldSetup
+from inference.model import margin as lookahead
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "worldmodel.pt"
 WEIGHTS_ENV = "WORLDFEED_NEURAL_WEIGHTS"
@@ -127,18 +128,19 @@ class NeuralBackend(WorldModelBackend):
 
     def _margins(self, states: Sequence[SessionState], last: torch.Tensor):
         """The sessions' look-ahead margins as one batch (state: "margin", the canvas as uint8 pixels,
-        and "margin_valid"); a session without one (new, or an old snapshot) starts an undrawn one,
-        drawn on this tick."""
-        from inference.model import margin as lookahead
-
+        which is also what keeps it on the 8-bit grid so a snapshot resumes exactly, and
+        "margin_valid"); a session without one (new, or an old snapshot) starts an undrawn one, drawn
+        on this tick."""
         m = self.cfg.reveal_lookahead
         if m <= 0:
             return None
         canvas, valid = lookahead.blank(last, m, self.cfg.patch)
-        for i, s in enumerate(states):
-            if s.data.get("margin") is not None:
-                canvas[i] = self.model.frames_to_latent(torch.from_numpy(s.data["margin"]).to(self.device))
-                valid[i, 0] = torch.from_numpy(s.data["margin_valid"]).to(self.device)
+        have = [i for i, s in enumerate(states) if s.data.get("margin") is not None]
+        if have:
+            px = torch.from_numpy(np.stack([states[i].data["margin"] for i in have])).to(self.device)
+            canvas[have] = self.model.frames_to_latent(px)
+            ok = np.stack([states[i].data["margin_valid"] for i in have])
+            valid[have] = torch.from_numpy(ok)[:, None].to(self.device)
         return canvas, valid
 
     # --- snapshots ---------------------------------------------------------------------------------
@@ -184,5 +186,8 @@ class NeuralBackend(WorldModelBackend):
         side = self.cfg.frame_size + 2 * self.cfg.reveal_lookahead * self.cfg.patch
         px, valid = z["margin"].astype(np.uint8), z["margin_valid"].astype(bool)
         if px.shape != (side, side, 3) or valid.shape != (side, side):
-            raise ValueError(f"spawn_state has margin shape {px.shape}, expected {(side, side, 3)}")
+            raise ValueError(
+                f"spawn_state has margin shapes {px.shape} and {valid.shape}, expected {(side, side, 3)} "
+                f"and {(side, side)}"
+            )
         return {"margin": px, "margin_valid": valid}

@@ -52,10 +52,6 @@ class ModelConfig:
     #: integral here; True == 0.5 == always), which keeps long rollouts free of the blur repeated
     #: sub-pixel resampling would accumulate; uncertain (far from integral) vectors stay smooth
     snap_flow: float = 0.2
-    #: at serving time, shrink the residual towards 0 by this much (latent units; 1/127.5 = one grey
-    #: level): where the warp already explains a pixel, the net's small leftover corrections are a
-    #: low-pass filter that, applied every tick, would dissolve static texture over a long session
-    delta_shrink: float = 0.0
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

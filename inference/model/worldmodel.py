@@ -128,8 +128,6 @@ class WorldModel(nn.Module):
         if not self.training and tol > 0:
             r = flow.round()
             flow = torch.where((flow - r).abs() <= min(tol, 0.5), r, flow)
-        if not self.training and self.cfg.delta_shrink > 0:
-            delta = F.softshrink(delta, float(self.cfg.delta_shrink))
         pred = self.warp(ctx[:, -1], flow) + delta
         return (pred, flow) if return_flow else pred
 
@@ -268,8 +266,6 @@ class WorldModel(nn.Module):
         canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
         canvas, valid = lookahead.refill(self, canvas, valid, text, mech, m, generators)
         canvas, valid = lookahead.shift(self, canvas, valid, flow, m)
-        # on the 8-bit grid, like the frames: a margin stored as pixels (snapshots) resumes exactly
-        canvas = self.frames_to_latent(self.latent_to_frames(canvas))
         seen, seen_valid = lookahead.view_of(canvas, valid, m, p)
         rev = self.revealed_pixels(flow)
         missing = rev & ~seen_valid

@@ -58,7 +58,10 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m inference.training", description=__doc__)
     add_arguments(p)
     a = p.parse_args(argv)
-    summary = train(config_from_args(a), resume=not a.fresh, progress=not a.no_progress, until=a.until)
+    try:
+        summary = train(config_from_args(a), resume=not a.fresh, progress=not a.no_progress, until=a.until)
+    except ValueError as error:
+        p.error(str(error))
     print(json.dumps({k: v for k, v in summary.items() if k != "final"}, default=str))
 
 

@@ -254,6 +254,8 @@ def train(
     `data` (an EpisodeSet) replaces the corpus recording, for tests; `until` stops (checkpointed and
     exported) after that many total steps of the cfg.steps schedule, as if the run had been interrupted.
     """
+    if cfg.tokens_only and not cfg.init:
+        raise ValueError("tokens_only trains the token net of an existing model: give init (--init WEIGHTS)")
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     device = pick_device()

@@ -76,3 +76,15 @@ def test_tokens_only_keeps_dynamics_and_codebook_of_the_warm_start(tmp_path):
     assert any(
         not torch.equal(a, b) for a, b in zip(src.tokens.parameters(), out.tokens.parameters(), strict=True)
     )
+
+
+def test_tokens_only_needs_a_model_to_start_from(tmp_path):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    cfg = _cfg(tmp_path, 2)
+    cfg.tokens_only = True
+    with pytest.raises(ValueError, match="--init"):
+        train(cfg, progress=False, data=toy_episodes(2, 8, seed=4), log=lambda m: None)
+    with pytest.raises(CommandError, match="--init"):
+        call_command("train_worldmodel", "--smoke", "--tokens-only", "--out", str(tmp_path / "cmd"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from inference.training.__main__ import add_arguments, config_from_args
 from inference.training.train import train
@@ -22,11 +22,14 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def handle(self, *args, **options):
-        summary = train(
-            config_from_args(argparse.Namespace(**options)),
-            resume=not options["fresh"],
-            progress=not options["no_progress"],
-            until=options["until"],
-            log=lambda m: self.stdout.write(m),
-        )
+        try:
+            summary = train(
+                config_from_args(argparse.Namespace(**options)),
+                resume=not options["fresh"],
+                progress=not options["no_progress"],
+                until=options["until"],
+                log=lambda m: self.stdout.write(m),
+            )
+        except ValueError as error:  # a bad combination of options: say so, no traceback
+            raise CommandError(str(error)) from error
         self.stdout.write(json.dumps({k: v for k, v in summary.items() if k != "final"}, default=str))
