@@ -37,6 +37,8 @@ class ModelConfig:
     reveal_steps: int = 3
     reveal_temperature: float = 0.9
     reveal_top_k: int = 16
+    #: classifier-free guidance on prompt + mechanics for the look-ahead margin's strips (1 = none)
+    reveal_guidance: float = 1.0
     #: ... given a band of this many known cells around them (the token net runs on that crop only)
     reveal_margin: int = 6
     #: ... ahead of time: a margin of this many cells beyond every edge is drawn whole cells at a time
@@ -52,6 +54,15 @@ class ModelConfig:
     #: integral here; True == 0.5 == always), which keeps long rollouts free of the blur repeated
     #: sub-pixel resampling would accumulate; uncertain (far from integral) vectors stay smooth
     snap_flow: float = 0.2
+    #: disocclusion: an output pixel whose source lies in a cell moving differently from its own (by
+    #: more than this many pixels) shows map that was hidden behind a sprite standing still on screen
+    #: (the avatar, the sun); copying the source would drag the sprite into a trail, so such pixels are
+    #: drawn from tokens like revealed map (in one decoding step, given a band of `occlusion_band`
+    #: cells: a sliver of a few cells each tick, where full decoding would cost more than the dynamics).
+    #: 0 = off (copy, and leave it to the residual)
+    occlusion_tolerance: float = 0.75
+    occlusion_steps: int = 1
+    occlusion_band: int = 4
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -8,9 +8,10 @@ Dynamics: z_{t+1} = warp(z_t, flow) + delta, (flow, delta) = UNet([z_{t-3..t}, a
 cond(action, prompt, mechanics, sigma)), one forward pass per tick. `sigma` is the context-noise level (trained over a range, served at
 `config.serve_sigma`), which makes the net robust to its own imperfect frames during long rollouts.
 
-New content (text to world, and the strip of map a moving camera reveals every tick) is drawn from
-discrete tokens by a masked-token generator (`inference.model.tokens`): a regression net would draw the
-average of all possible contents, a blur that spreads through a long rollout.
+New content (text to world, the strip of map a moving camera reveals, the map emerging from behind a
+sprite that stays still on screen) is drawn from discrete tokens by a masked-token generator
+(`inference.model.tokens`): a regression net would draw the average of all possible contents, a blur
+that spreads through a long rollout.
 """
 
 from __future__ import annotations
@@ -187,17 +188,40 @@ class WorldModel(nn.Module):
         )
         return detokenize(tokens, self.codebook)
 
-    def revealed_pixels(self, flow: torch.Tensor) -> torch.Tensor:
-        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source lies outside the last
-        frame, i.e. the map the moving camera has just revealed (nothing on screen shows them yet)."""
+    def _sources(self, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, 2, h, w) cell flow -> per output pixel: its flow (B, 2, H, W) and the x, y (B, H, W) in
+        the last frame its content is copied from (pixel centres at +0.5)."""
         p = self.cfg.patch
         f = F.interpolate(flow, scale_factor=p, mode="nearest") if p > 1 else flow
         hh, ww = f.shape[-2:]
         xs = torch.arange(ww, device=flow.device, dtype=flow.dtype) + 0.5
         ys = torch.arange(hh, device=flow.device, dtype=flow.dtype) + 0.5
-        sx = xs[None, None, :] + f[:, 0]
-        sy = ys[None, :, None] + f[:, 1]
+        return f, xs[None, None, :] + f[:, 0], ys[None, :, None] + f[:, 1]
+
+    def revealed_pixels(self, flow: torch.Tensor) -> torch.Tensor:
+        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source lies outside the last
+        frame, i.e. the map the moving camera has just revealed (nothing on screen shows them yet)."""
+        f, sx, sy = self._sources(flow)
+        hh, ww = f.shape[-2:]
         return ((sx < 0) | (sx > ww) | (sy < 0) | (sy > hh))[:, None]
+
+    def disoccluded_pixels(self, flow: torch.Tensor, tolerance: float) -> torch.Tensor:
+        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source (in the last frame)
+        lies inside the frame but in a cell whose own motion differs from theirs by more than `tolerance`
+        pixels (either axis). Such a pixel belongs to a layer that moves (the scrolling ground) while
+        its source belongs to one that does not (a sprite held still on screen): the map emerging from
+        behind the sprite, which no recent frame shows. Copying it would drag the sprite's edge along
+        as a trail (the avatar drawing lines across the map, the sun smeared across the sky)."""
+        p = self.cfg.patch
+        b, _, h, w = flow.shape
+        f, sx, sy = self._sources(flow)
+        hh, ww = f.shape[-2:]
+        inside = (sx >= 0) & (sx <= ww) & (sy >= 0) & (sy <= hh)
+        cx = (sx / p).floor().long().clamp(0, w - 1)
+        cy = (sy / p).floor().long().clamp(0, h - 1)
+        idx = (cy * w + cx).flatten(1)  # (B, H*W): the cell each output pixel copies from
+        src = flow.flatten(2).gather(2, idx[:, None, :].expand(-1, 2, -1)).reshape(b, 2, hh, ww)
+        return (inside & ((src - f).abs().amax(1) > tolerance))[:, None]
 
     @torch.no_grad()
     def redraw_revealed(
@@ -208,9 +232,12 @@ class WorldModel(nn.Module):
         mech: torch.Tensor,
         generators: list[torch.Generator] | None = None,
         rev: torch.Tensor | None = None,
+        steps: int | None = None,
+        band: int | None = None,
     ) -> torch.Tensor:
         """Replace the just-revealed pixels of `pred` (or the pixels `rev` marks) with content drawn by
-        the token net.
+        the token net (`steps` decoding steps, default `reveal_steps`; context band `band` cells,
+        default `reveal_margin`).
 
         Cells touching revealed pixels are masked and filled given the cells around them (a band of
         `reveal_margin` cells, tokenised from `pred`) + prompt; only the revealed pixels themselves are
@@ -226,14 +253,14 @@ class WorldModel(nn.Module):
         for i in range(pred.shape[0]):  # per session: each fills only a band around its own new edge
             if not bool(cells[i].any()):
                 continue
-            y0, y1, x0, x1 = crop_around(cells[i], self.cfg.reveal_margin)
+            y0, y1, x0, x1 = crop_around(cells[i], self.cfg.reveal_margin if band is None else band)
             crop = pred[i : i + 1, :, y0:y1, x0:x1]
             tokens = fill(
                 self.tokens,
                 tokenize(crop, self.codebook),
                 cells[i : i + 1, y0:y1, x0:x1],
                 cond[i : i + 1],
-                self.cfg.reveal_steps,
+                steps or self.cfg.reveal_steps,
                 self.cfg.reveal_temperature,
                 None if generators is None else [generators[i]],
                 origin=(y0, x0),
@@ -255,7 +282,8 @@ class WorldModel(nn.Module):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
         """Serving tick: predict the next latent; the pixels the camera reveals come from the look-ahead
         margin (`inference.model.margin`; `margin` = (canvas, valid) returned by the previous tick, or
-        None to start one), else (margin off, or a jump wider than it) are drawn from tokens at once.
+        None to start one), else (margin off, or a jump wider than it) are drawn from tokens at once;
+        so are the pixels emerging from behind a sprite (`disoccluded_pixels`, `occlusion_tolerance`).
         Returns (next latent (B, C, h, w), the margin to pass to the next tick)."""
         pred, flow = self.predict(ctx, action, text, mech, return_flow=True)
         pred = pred.clamp(-1, 1)
@@ -271,6 +299,12 @@ class WorldModel(nn.Module):
         missing = rev & ~seen_valid
         if bool(missing.any()):
             pred = self.redraw_revealed(pred, flow, text, mech, generators, rev=missing)
+        if self.cfg.occlusion_tolerance > 0:
+            occ = self.disoccluded_pixels(flow, self.cfg.occlusion_tolerance) & ~rev
+            if bool(occ.any()):
+                pred = self.redraw_revealed(
+                    pred, flow, text, mech, generators, occ, self.cfg.occlusion_steps, self.cfg.occlusion_band
+                )
         x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
         z = F.pixel_unshuffle(x, p)
         return z, lookahead.paste(canvas, valid, z, m, p)

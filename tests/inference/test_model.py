@@ -201,3 +201,32 @@ def test_step_hands_its_margin_to_the_next_tick():
     assert z2.shape == z.shape
     m.cfg.reveal_lookahead = 0  # margin off: revealed pixels are drawn on the spot, no margin returned
     assert m.step(ctx, act, text, mech, gens)[1] is None
+
+
+def test_disoccluded_pixels_are_the_map_emerging_behind_a_still_sprite():
+    m = _model()
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[0, 0] = 2.0  # the map scrolls left (the view moves right 2 px) ...
+    flow[0, :, 10:12, 10:12] = 0.0  # ... under a sprite held still on screen (cells 10-11: px 40-47)
+    occ = m.disoccluded_pixels(flow, 0.75)[0, 0]
+    # the 2 px columns left of the sprite copy from inside it: map hidden until now
+    assert occ[40:48, 38:40].all() and int(occ.sum()) == 16
+    assert not m.disoccluded_pixels(flow, 2.5).any()  # within tolerance: one layer
+
+
+def test_step_draws_disoccluded_pixels_from_tokens_and_copies_the_rest(monkeypatch):
+    m, ctx, act, text, mech = _two_sessions()
+    flow = torch.zeros(2, 2, 32, 32)
+    flow[:, 0] = 2.0
+    flow[:, :, 10:12, 10:12] = 0.0
+    predict = m.predict
+    monkeypatch.setattr(m, "predict", lambda *a, **k: (predict(*a, **k)[0], flow))
+    gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
+    m.cfg.occlusion_tolerance = 0.0
+    plain, _ = m.step(ctx, act, text, mech, gens())
+    m.cfg.occlusion_tolerance = 0.75
+    drawn, _ = m.step(ctx, act, text, mech, gens())
+    changed = torch.nn.functional.pixel_shuffle(plain - drawn, 4).abs().amax(1) > 0
+    assert changed[:, 40:48, 38:40].any()
+    changed[:, 40:48, 38:40] = False
+    assert not changed.any()
