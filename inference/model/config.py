@@ -37,8 +37,6 @@ class ModelConfig:
     reveal_steps: int = 3
     reveal_temperature: float = 0.9
     reveal_top_k: int = 16
-    #: classifier-free guidance on prompt + mechanics for the look-ahead margin's strips (1 = none)
-    reveal_guidance: float = 1.0
     #: ... given a band of this many known cells around them (the token net runs on that crop only)
     reveal_margin: int = 6
     #: ... ahead of time: a margin of this many cells beyond every edge is drawn whole cells at a time

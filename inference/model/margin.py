@@ -101,8 +101,7 @@ def refill(
     invalid = ~valid
     any_bad = F.max_pool2d(invalid.float(), p)[:, 0] > 0  # (B, hh, ww)
     all_bad = -F.max_pool2d(-invalid.float(), p)[:, 0] > 0
-    cond = uncond = None
-    guided = cfg.reveal_guidance != 1.0
+    cond = None
     out_c, out_v = canvas, valid
     for side, wy, wx in _sides(h, w, m, canvas.device):
         # sessions whose strips crop to the same box are drawn in one batched pass
@@ -113,8 +112,6 @@ def refill(
         for (y0, y1, x0, x1), idx in groups.items():
             if cond is None:
                 cond = model.token_cond(text, mech)
-                if guided:
-                    uncond = model.token_cond(torch.zeros_like(text), torch.zeros_like(mech))
                 out_c, out_v = canvas.clone(), valid.clone()
             ys, xs = slice(wy + y0, wy + y1), slice(wx + x0, wx + x1)
             region = (any_bad[idx] & side)[:, ys, xs]
@@ -127,8 +124,6 @@ def refill(
                 cfg.reveal_steps,
                 cfg.reveal_temperature,
                 None if generators is None else [generators[i] for i in idx],
-                uncond=None if uncond is None else uncond[idx],
-                guidance=cfg.reveal_guidance,
                 origin=(y0, x0),
                 top_k=cfg.reveal_top_k,
             )
