@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from inference.evaluation.evaluate import evaluate
+from inference.evaluation.evaluate import controllability, evaluate
 from inference.training.data import toy_episodes
 from inference.training.train import TrainConfig, train
 
@@ -88,3 +88,20 @@ def test_eval_command_writes_json(tiny_weights, tmp_path):
         stdout=io.StringIO(),
     )
     _check(json.loads(out.read_text()))
+
+
+def test_controllability_judges_only_moves_the_truth_shows():
+    f0 = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
+    moved = np.roll(f0, -4, axis=1)  # the view moved 4 px right
+    # window 1: the camera moved 4 px and the truth shows it; window 2: the camera moved again but the
+    # truth looks still to the estimator (a static background filling the view)
+    truth = np.stack([f0, moved, moved])[None]
+    cams = np.array([[[0, 0], [4, 0], [8, 0]]])
+    perfect = controllability(truth, truth, cams, window=1)
+    assert perfect["controllability"] == 1.0
+    assert perfect["windows"] == 1 and perfect["unjudged_windows"] == 1
+    assert perfect["controllability_all_windows"] == 0.5  # the old score: the truth itself fails
+    frozen = controllability(np.stack([f0, f0, f0])[None], truth, cams, window=1)
+    assert frozen["controllability"] == 0.0
+    backwards = controllability(np.stack([f0, np.roll(f0, 4, axis=1), f0])[None], truth, cams, window=1)
+    assert backwards["controllability"] == 0.0
