@@ -49,9 +49,12 @@ class ModelConfig:
     #: never re-synthesised); flow_scale = pixels per unit of the raw head output
     flow_scale: float = 2.0
     #: at serving time, round motion vectors within this distance of a whole pixel (camera moves are
-    #: integral here; True == 0.5 == always), which keeps long rollouts free of the blur repeated
-    #: sub-pixel resampling would accumulate; uncertain (far from integral) vectors stay smooth
-    snap_flow: float = 0.2
+    #: integral here; 0.5 == always), which keeps long rollouts free of the blur repeated sub-pixel
+    #: resampling accumulates. Always: with 0.2, the vectors the net was unsure of (a side view whose
+    #: avatar had faded) blended pixels every tick until the ground's texture went flat (100-140 s of
+    #: free play on the validation split; 300 s clean when always rounded, at -0.3 dB PSNR@8 there);
+    #: a sprite the net is unsure of now tears into whole-pixel moves instead of fading
+    snap_flow: float = 0.5
     #: disocclusion: an output pixel whose source lies in a cell moving differently from its own (by
     #: more than this many pixels) shows map that was hidden behind a sprite standing still on screen
     #: (the avatar, the sun); copying the source would drag the sprite into a trail, so such pixels are
