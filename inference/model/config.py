@@ -50,18 +50,18 @@ class ModelConfig:
     flow_scale: float = 2.0
     #: at serving time, round motion vectors within this distance of a whole pixel (camera moves are
     #: integral here; 0.5 == always), which keeps long rollouts free of the blur repeated sub-pixel
-    #: resampling accumulates. Always: with 0.2, the vectors the net was unsure of (a side view whose
-    #: avatar had faded) blended pixels every tick until the ground's texture went flat (100-140 s of
-    #: free play on the validation split; 300 s clean when always rounded, at -0.3 dB PSNR@8 there);
-    #: a sprite the net is unsure of now tears into whole-pixel moves instead of fading
-    snap_flow: float = 0.5
+    #: resampling would accumulate; uncertain (far from integral) vectors stay smooth. Always rounding
+    #: kept ground texture from blurring flat in long free play, but tore side-view sprites apart in
+    #: the first seconds (held-out PSNR@8 -0.9 dB, docs/model_card.md), so it is not the default
+    snap_flow: float = 0.2
     #: disocclusion: an output pixel whose source lies in a cell moving differently from its own (by
     #: more than this many pixels) shows map that was hidden behind a sprite standing still on screen
     #: (the avatar, the sun); copying the source would drag the sprite into a trail, so such pixels are
     #: drawn from tokens like revealed map (in one decoding step, given a band of `occlusion_band`
     #: cells: a sliver of a few cells each tick, where full decoding would cost more than the dynamics).
-    #: 0 = off (copy, and leave it to the residual)
-    occlusion_tolerance: float = 0.75
+    #: 0 = off (copy, and leave it to the residual): the default on this 2-core CPU, where it raised the
+    #: held-out bench from 25.9 to 66 ms per frame (docs/model_card.md); worth 0.75 where compute is cheap
+    occlusion_tolerance: float = 0.0
     occlusion_steps: int = 1
     occlusion_band: int = 4
     extra: dict = field(default_factory=dict)
