@@ -21,6 +21,22 @@ from inference.model import margin as lookahead
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "worldmodel.pt"
 WEIGHTS_ENV = "WORLDFEED_NEURAL_WEIGHTS"
+#: disocclusion tolerance in pixels (`ModelConfig.occlusion_tolerance`; 0.75 draws the map emerging from
+#: behind a still sprite instead of trailing it; off in the shipped config, too slow for a 2-core CPU)
+OCCLUSION_ENV = "WORLDFEED_NEURAL_OCCLUSION"
+
+
+def _occlusion_override() -> float | None:
+    raw = os.environ.get(OCCLUSION_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also rejects nan
+        raise ValueError(f"{OCCLUSION_ENV}={raw!r}: give a tolerance in pixels >= 0 (0 = off, 0.75 = on)")
+    return value
 
 
 def _encode_prompt(prompt: str) -> np.ndarray:
@@ -46,7 +62,8 @@ def _tick_generator(seed: int, tick: int) -> torch.Generator:
 
 
 class NeuralBackend(WorldModelBackend):
-    """Serves the shipped world model. `weights` (or $WORLDFEED_NEURAL_WEIGHTS) overrides the path."""
+    """Serves the shipped world model. `weights` (or $WORLDFEED_NEURAL_WEIGHTS) overrides the path;
+    $WORLDFEED_NEURAL_OCCLUSION overrides the stored disocclusion tolerance (for GPU workers)."""
 
     name = "neural"
     frame_shape = (128, 128)
@@ -64,8 +81,11 @@ class NeuralBackend(WorldModelBackend):
         if threads:
             torch.set_num_threads(threads)
         path = Path(weights or os.environ.get(WEIGHTS_ENV) or DEFAULT_WEIGHTS)
+        occlusion = _occlusion_override()  # checked before the weights load: a typo fails fast
         self.model = load_worldmodel(path, self.device)
         self.cfg = self.model.cfg
+        if occlusion is not None:
+            self.cfg.occlusion_tolerance = occlusion
         self.frame_shape = (self.cfg.frame_size, self.cfg.frame_size)
         self._encode_prompt = encode_prompt or _encode_prompt
         self._lock = threading.Lock()

@@ -260,7 +260,7 @@ class WorldModel(nn.Module):
                 tokenize(crop, self.codebook),
                 cells[i : i + 1, y0:y1, x0:x1],
                 cond[i : i + 1],
-                steps or self.cfg.reveal_steps,
+                self.cfg.reveal_steps if steps is None else steps,
                 self.cfg.reveal_temperature,
                 None if generators is None else [generators[i]],
                 origin=(y0, x0),
@@ -296,15 +296,13 @@ class WorldModel(nn.Module):
         canvas, valid = lookahead.shift(self, canvas, valid, flow, m)
         seen, seen_valid = lookahead.view_of(canvas, valid, m, p)
         rev = self.revealed_pixels(flow)
-        missing = rev & ~seen_valid
-        if bool(missing.any()):
-            pred = self.redraw_revealed(pred, flow, text, mech, generators, rev=missing)
+        draw = rev & ~seen_valid  # revealed but not in the margin (a jump wider than it, corners)
+        light = not bool(draw.any())  # only disocclusion slivers: the cheap decoding settings suffice
         if self.cfg.occlusion_tolerance > 0:
-            occ = self.disoccluded_pixels(flow, self.cfg.occlusion_tolerance) & ~rev
-            if bool(occ.any()):
-                pred = self.redraw_revealed(
-                    pred, flow, text, mech, generators, occ, self.cfg.occlusion_steps, self.cfg.occlusion_band
-                )
+            draw = draw | (self.disoccluded_pixels(flow, self.cfg.occlusion_tolerance) & ~rev)
+        if bool(draw.any()):  # one token pass per session for both kinds of new pixels
+            steps, band = (self.cfg.occlusion_steps, self.cfg.occlusion_band) if light else (None, None)
+            pred = self.redraw_revealed(pred, flow, text, mech, generators, draw, steps, band)
         x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
         z = F.pixel_unshuffle(x, p)
         return z, lookahead.paste(canvas, valid, z, m, p)

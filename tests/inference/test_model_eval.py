@@ -101,6 +101,7 @@ def test_controllability_judges_only_moves_the_truth_shows():
     assert perfect["controllability"] == 1.0
     assert perfect["windows"] == 1 and perfect["unjudged_windows"] == 1
     assert perfect["controllability_all_windows"] == 0.5  # the old score: the truth itself fails
+    assert perfect["truth_all_windows"] == 0.5  # derived without judging the truth a second time
     frozen = controllability(np.stack([f0, f0, f0])[None], truth, cams, window=1)
     assert frozen["controllability"] == 0.0
     backwards = controllability(np.stack([f0, np.roll(f0, 4, axis=1), f0])[None], truth, cams, window=1)

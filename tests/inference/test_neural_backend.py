@@ -101,3 +101,18 @@ def test_a_long_walk_stays_a_world(backend):
     assert noise_score(frame) < 3 * max(noise_score(f) for f in frames) + 20
     # the view really moved: the last frame is not the first one
     assert np.abs(frame.astype(int) - frames[-1].astype(int)).mean() > 5
+
+
+def test_operators_switch_disocclusion_on_by_environment(monkeypatch):
+    assert NeuralBackend(device="cpu", encode_prompt=_fake_encode).cfg.occlusion_tolerance == 0.0
+    monkeypatch.setenv("WORLDFEED_NEURAL_OCCLUSION", "0.75")
+    backend = NeuralBackend(device="cpu", encode_prompt=_fake_encode)
+    assert backend.cfg.occlusion_tolerance == 0.75
+    state, _ = backend.reset(WorldSetup(prompt="a sunny meadow", seed=3))
+    for _ in range(6):  # the redraw path runs without error while the world scrolls
+        (frame,) = backend.step([state], [8])
+    assert frame.shape == (128, 128, 3)
+    for bad in ("on", "-1", "nan"):
+        monkeypatch.setenv("WORLDFEED_NEURAL_OCCLUSION", bad)
+        with pytest.raises(ValueError, match="WORLDFEED_NEURAL_OCCLUSION"):
+            NeuralBackend(device="cpu", encode_prompt=_fake_encode)
