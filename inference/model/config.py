@@ -54,6 +54,11 @@ class ModelConfig:
     #: kept ground texture from blurring flat in long free play, but tore side-view sprites apart in
     #: the first seconds (held-out PSNR@8 -0.9 dB, docs/model_card.md), so it is not the default
     snap_flow: float = 0.2
+    #: ... and move the other vectors in whole pixels too, carrying the fractional part from tick to
+    #: tick (error diffusion, `WorldModel.serve_flow`), as the game draws a layer that scrolls 0.6 px
+    #: per tick; off = resample them bilinearly, a blur that repeated every tick wears texture flat
+    #: (validation free play, 4 sessions of 300 s: 300/179/300/19 s collapse-free off, 300 x 4 on)
+    carry_flow: bool = True
     #: disocclusion: an output pixel whose source lies in a cell moving differently from its own (by
     #: more than this many pixels) shows map that was hidden behind a sprite standing still on screen
     #: (the avatar, the sun); copying the source would drag the sprite into a trail, so such pixels are

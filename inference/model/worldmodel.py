@@ -114,7 +114,17 @@ class WorldModel(nn.Module):
         explain (newly revealed edges, sprites, particles, light).
         If sigma is a tensor, ctx is assumed to already carry that noise level (training); if it is a
         float/None the serving level is used and no noise is added (deterministic serving).
+        At serving time (eval mode) motion vectors within `snap_flow` of a whole pixel are rounded;
+        `step` also moves the rest in whole pixels, carrying the remainder (`serve_flow`).
         """
+        delta, flow = self.dynamics(ctx, action, text, mech, sigma)
+        if not self.training:
+            flow = self.serve_flow(flow)[0]
+        pred = self.warp(ctx[:, -1], flow) + delta
+        return (pred, flow) if return_flow else pred
+
+    def dynamics(self, ctx, action, text, mech, sigma=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The dynamics net's raw output: (residual (B, C, h, w), motion field in pixels (B, 2, h, w))."""
         b = ctx.shape[0]
         if sigma is None:
             sigma = self.cfg.serve_sigma
@@ -124,13 +134,27 @@ class WorldModel(nn.Module):
         x = torch.cat([ctx.flatten(1, 2), action_planes(action, ctx.shape[-1])], dim=1)
         out = self.dyn(x, cond)
         lc = self.cfg.latent_channels
-        delta, flow = out[:, :lc], out[:, lc:] * self.cfg.flow_scale
-        tol = float(self.cfg.snap_flow)  # True == 0.5: always round
-        if not self.training and tol > 0:
-            r = flow.round()
-            flow = torch.where((flow - r).abs() <= min(tol, 0.5), r, flow)
-        pred = self.warp(ctx[:, -1], flow) + delta
-        return (pred, flow) if return_flow else pred
+        return out[:, :lc], out[:, lc:] * self.cfg.flow_scale
+
+    def serve_flow(
+        self, flow: torch.Tensor, carry: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Serving-time motion field: vectors within `snap_flow` of a whole pixel are rounded (camera
+        moves are integral here). With a `carry` (B, 2, h, w; the remainder left by the previous tick,
+        or zeros) the other vectors move in whole pixels too and their fractional part is carried to
+        the next tick (error diffusion), the way a game draws a layer scrolling 0.6 px per tick: 1 px
+        on most ticks, 0 on some, never resampled. Bilinear resampling at a fractional flow is a blur,
+        and applied every tick it wears texture (sky, sea, sand, cave walls) flat within a minute or
+        two; always rounding instead (`snap_flow` 0.5) stalls or tears what moves 0.5 px per tick.
+        Returns (flow, the carry for the next tick: None without one; 0 where the vector was snapped)."""
+        tol = min(float(self.cfg.snap_flow), 0.5)  # True == 0.5: always round
+        r = flow.round()
+        snapped = (flow - r).abs() <= tol if tol > 0 else torch.zeros_like(flow, dtype=torch.bool)
+        if carry is None:
+            return torch.where(snapped, r, flow), None
+        total = flow + carry
+        moved = torch.where(snapped, r, total.round())
+        return moved, torch.where(snapped, torch.zeros_like(total), total - moved)
 
     def warp(self, z: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         """Resample latent frame z (B, C, h, w) by a per-cell pixel flow (B, 2, h, w), in pixel space."""
@@ -279,17 +303,23 @@ class WorldModel(nn.Module):
         mech: torch.Tensor,
         generators: list[torch.Generator] | None = None,
         margin: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        carry: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None, torch.Tensor | None]:
         """Serving tick: predict the next latent; the pixels the camera reveals come from the look-ahead
         margin (`inference.model.margin`; `margin` = (canvas, valid) returned by the previous tick, or
         None to start one), else (margin off, or a jump wider than it) are drawn from tokens at once;
         so are the pixels emerging from behind a sprite (`disoccluded_pixels`, `occlusion_tolerance`).
-        Returns (next latent (B, C, h, w), the margin to pass to the next tick)."""
-        pred, flow = self.predict(ctx, action, text, mech, return_flow=True)
-        pred = pred.clamp(-1, 1)
+        With `carry_flow` the motion field moves whole pixels and carries its fractional part from tick
+        to tick (`serve_flow`; `carry` = the one returned by the previous tick, or None to start at 0).
+        Returns (next latent (B, C, h, w), the margin and the carry to pass to the next tick)."""
+        delta, flow = self.dynamics(ctx, action, text, mech)
+        if self.cfg.carry_flow and carry is None:
+            carry = torch.zeros_like(flow)
+        flow, carry = self.serve_flow(flow, carry if self.cfg.carry_flow else None)
+        pred = (self.warp(ctx[:, -1], flow) + delta).clamp(-1, 1)
         m, p = self.cfg.reveal_lookahead, self.cfg.patch
         if m <= 0:
-            return self.redraw_revealed(pred, flow, text, mech, generators), None
+            return self.redraw_revealed(pred, flow, text, mech, generators), None, carry
         canvas, valid = margin if margin is not None else lookahead.blank(ctx[:, -1], m, p)
         canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
         canvas, valid = lookahead.refill(self, canvas, valid, text, mech, m, generators)
@@ -305,7 +335,7 @@ class WorldModel(nn.Module):
             pred = self.redraw_revealed(pred, flow, text, mech, generators, draw, steps, band)
         x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
         z = F.pixel_unshuffle(x, p)
-        return z, lookahead.paste(canvas, valid, z, m, p)
+        return z, lookahead.paste(canvas, valid, z, m, p), carry
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

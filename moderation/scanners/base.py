@@ -29,6 +29,21 @@ class ScanHit:
     score: float
     detail: str
 
+    @classmethod
+    def over_frames(
+        cls,
+        scanner: str,
+        kind: str,
+        severity: str,
+        start: int,
+        end: int,
+        fps: float,
+        score: float,
+        detail: str,
+    ) -> ScanHit:
+        """A hit over frames start..end (inclusive) of a clip played at `fps`, its seconds derived."""
+        return cls(scanner, kind, severity, start, end, start / fps, (end + 1) / fps, score, detail)
+
     def as_json(self) -> dict:
         data = asdict(self)
         data["start_s"], data["end_s"], data["score"] = (

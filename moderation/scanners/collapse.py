@@ -114,14 +114,4 @@ class CollapseScanner:
         return hits
 
     def _hit(self, kind: str, start: int, end: int, fps: float, score: float, detail: str) -> ScanHit:
-        return ScanHit(
-            scanner=self.name,
-            kind=kind,
-            severity=FLAG,
-            start_frame=start,
-            end_frame=end,
-            start_s=start / fps,
-            end_s=(end + 1) / fps,
-            score=score,
-            detail=detail,
-        )
+        return ScanHit.over_frames(self.name, kind, FLAG, start, end, fps, score, detail)

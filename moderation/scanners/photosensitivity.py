@@ -178,18 +178,11 @@ class PhotosensitivityScanner:
                 peak_area = float(area[end_start : end_stop + 1].max())
                 peak_rate = float(measured[f"{kind}_rate"][end_start : end_stop + 1].max())
                 label = "general" if kind == "general_flash" else "red"
+                detail = (
+                    f"{peak_rate:.1f} {label} flashes in one second over {peak_area:.0%} of a 10° field "
+                    "(limit: 3 flashes, 25% of the field)"
+                )
                 hits.append(
-                    ScanHit(
-                        scanner=self.name,
-                        kind=kind,
-                        severity=BLOCK,
-                        start_frame=start,
-                        end_frame=end_stop,
-                        start_s=start / fps,
-                        end_s=(end_stop + 1) / fps,
-                        score=peak_rate,
-                        detail=f"{peak_rate:.1f} {label} flashes in one second over {peak_area:.0%} of a 10° field "
-                        f"(limit: 3 flashes, 25% of the field)",
-                    )
+                    ScanHit.over_frames(self.name, kind, BLOCK, start, end_stop, fps, peak_rate, detail)
                 )
         return hits

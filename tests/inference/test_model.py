@@ -194,11 +194,14 @@ def test_step_hands_its_margin_to_the_next_tick():
     m, ctx, act, text, mech = _two_sessions()
     b = 2
     gens = [torch.Generator().manual_seed(i) for i in range(b)]
-    z, (canvas, valid) = m.step(ctx, act, text, mech, gens)
+    z, (canvas, valid), carry = m.step(ctx, act, text, mech, gens)
     assert z.shape == (b, 48, 32, 32) and canvas.shape == (b, 48, 36, 36)
     assert torch.equal(canvas[..., 2:-2, 2:-2], z)
-    z2, _ = m.step(torch.cat([ctx[:, 1:], z[:, None]], 1), act, text, mech, gens, (canvas, valid))
+    assert carry.shape == (b, 2, 32, 32) and carry.abs().max() <= 0.5  # the sub-pixel remainder
+    z2, _, _ = m.step(torch.cat([ctx[:, 1:], z[:, None]], 1), act, text, mech, gens, (canvas, valid), carry)
     assert z2.shape == z.shape
+    m.cfg.carry_flow = False  # bilinear sub-pixel moves: no carry to hand on
+    assert m.step(ctx, act, text, mech, gens)[2] is None
     m.cfg.reveal_lookahead = 0  # margin off: revealed pixels are drawn on the spot, no margin returned
     assert m.step(ctx, act, text, mech, gens)[1] is None
 
@@ -219,14 +222,54 @@ def test_step_draws_disoccluded_pixels_from_tokens_and_copies_the_rest(monkeypat
     flow = torch.zeros(2, 2, 32, 32)
     flow[:, 0] = 2.0
     flow[:, :, 10:12, 10:12] = 0.0
-    predict = m.predict
-    monkeypatch.setattr(m, "predict", lambda *a, **k: (predict(*a, **k)[0], flow))
+    dynamics = m.dynamics
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (dynamics(*a, **k)[0], flow))
     gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
     m.cfg.occlusion_tolerance = 0.0
-    plain, _ = m.step(ctx, act, text, mech, gens())
+    plain = m.step(ctx, act, text, mech, gens())[0]
     m.cfg.occlusion_tolerance = 0.75
-    drawn, _ = m.step(ctx, act, text, mech, gens())
+    drawn = m.step(ctx, act, text, mech, gens())[0]
     changed = torch.nn.functional.pixel_shuffle(plain - drawn, 4).abs().amax(1) > 0
     assert changed[:, 40:48, 38:40].any()
     changed[:, 40:48, 38:40] = False
     assert not changed.any()
+
+
+def test_serve_flow_moves_whole_pixels_and_carries_the_fraction():
+    m = _model()
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[0, 0, :16] = 0.6  # a layer scrolling 0.6 px per tick ...
+    flow[0, 0, 16:] = 1.9  # ... and the camera's 2 px, predicted a little short
+    carry, moved = torch.zeros_like(flow), torch.zeros_like(flow)
+    for _ in range(10):
+        step, carry = m.serve_flow(flow, carry)
+        assert torch.equal(step, step.round()) and carry.abs().max() <= 0.5
+        moved += step
+    assert torch.allclose(moved[0, 0, :16], torch.tensor(6.0))  # 0.6 px/tick on average, in whole pixels
+    assert torch.equal(moved[0, 0, 16:], torch.full((16, 32), 20.0))  # snapped: exactly 2 px per tick
+    assert torch.equal(carry[0, 0, 16:], torch.zeros(16, 32))
+    plain, none = m.serve_flow(flow)  # without a carry: fractional vectors stay fractional (bilinear)
+    assert none is None and torch.allclose(plain[0, 0, :16], torch.tensor(0.6))
+
+
+def test_step_with_carry_copies_pixels_and_never_blurs(monkeypatch):
+    """A texture scrolling 0.5 px per tick: with carry_flow every output pixel is one of the input's
+    (copied whole pixels), without it the bilinear warp mixes neighbours into new values."""
+    m, ctx, act, text, mech = _two_sessions()
+    m.cfg.reveal_lookahead = 0
+    m.cfg.reveal_margin = 0
+    flow = torch.zeros(2, 2, 32, 32)
+    flow[:, 1] = 0.5  # vertical: the revealed row is drawn from tokens, the rest must be copies
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow))
+    ctx = m.frames_to_latent(torch.randint(0, 2, (2, 4, 128, 128, 3), dtype=torch.uint8) * 200)
+    values = {0, 200}
+    m.cfg.carry_flow = True
+    z, carry = ctx, None
+    for _ in range(4):
+        nxt, _, carry = m.step(z, act, text, mech, None, None, carry)
+        z = torch.cat([z[:, 1:], nxt[:, None]], 1)
+    inner = m.latent_to_frames(z[:, -1])[:, :-8]  # away from the revealed bottom rows
+    assert set(inner.unique().tolist()) <= values
+    m.cfg.carry_flow = False
+    blurred = m.latent_to_frames(m.step(ctx, act, text, mech)[0])[:, :-8]
+    assert not set(blurred.unique().tolist()) <= values

@@ -81,6 +81,24 @@ def test_snapshot_resumes_the_moment(backend):
     assert np.array_equal(backend.step([state], [4])[0], backend.step([restored], [4])[0])
 
 
+def test_snapshot_keeps_the_flow_carry(backend):
+    assert backend.cfg.carry_flow  # the serving default
+    state, _ = backend.reset(WorldSetup(prompt="a side-view forest", seed=2))
+    for _ in range(3):
+        backend.step([state], [8])
+    assert state.data["flow_carry"].shape == (2, 32, 32)
+    blob = backend.snapshot(state)
+    restored, _ = backend.reset(WorldSetup(prompt="ignored", spawn_state=blob))
+    assert np.array_equal(restored.data["flow_carry"], state.data["flow_carry"])
+    assert np.array_equal(backend.step([state], [8])[0], backend.step([restored], [8])[0])
+    z = dict(np.load(io.BytesIO(blob)))
+    z["flow_carry"] = np.full((2, 32, 32), 3.0, np.float32)  # not a remainder of a whole-pixel move
+    buf = io.BytesIO()
+    np.savez(buf, **z)
+    with pytest.raises(ValueError, match="flow carry"):
+        backend.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
+
+
 def test_a_long_walk_stays_a_world(backend):
     """Walking right for 10 s from a real corpus frame: the revealed map is drawn, not smeared or noise."""
     from inference.backends.base import SessionState
