@@ -42,7 +42,9 @@ def start_embedded_worker() -> None:
             # of settings.CELERY_BEAT_SCHEDULE run on a laptop as in production.
             from celery.beat import EmbeddedService
 
-            EmbeddedService(app, thread=True, schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILENAME).start()
+            EmbeddedService(
+                app, thread=True, schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILENAME
+            ).start()
         _started.set()
         from inference.serving import warm_up_in_background
 

@@ -5,8 +5,17 @@ from feed.models import EngagementEvent, PlaySession
 
 @admin.register(PlaySession)
 class PlaySessionAdmin(admin.ModelAdmin):
-    list_display = ("id", "world", "viewer_key", "started_at", "duration_ms", "action_count", "frames_sent",
-                    "end_reason", "backend")
+    list_display = (
+        "id",
+        "world",
+        "viewer_key",
+        "started_at",
+        "duration_ms",
+        "action_count",
+        "frames_sent",
+        "end_reason",
+        "backend",
+    )
     list_filter = ("end_reason", "backend")
     raw_id_fields = ("world", "user")
 

@@ -73,7 +73,9 @@ class PlayConsumer(AsyncWebsocketConsumer):
 
         world_id = int(self.scope["url_route"]["kwargs"]["world_id"])
         # Published worlds for everyone; a creator may also test-play their own draft (worlds.selectors).
-        self.world = await database_sync_to_async(world_get_visible)(world_id=world_id, user=self.scope.get("user"))
+        self.world = await database_sync_to_async(world_get_visible)(
+            world_id=world_id, user=self.scope.get("user")
+        )
         await self.accept()
         if self.world is None:
             await self.send_json({"type": "error", "code": "not_found", "detail": "no such world"})
@@ -84,8 +86,13 @@ class PlayConsumer(AsyncWebsocketConsumer):
         )
         open_sessions = await database_sync_to_async(play_sessions_open_count)(viewer_key=self.viewer_key)
         if open_sessions >= settings.WORLDFEED_MAX_SESSIONS_PER_VIEWER:
-            await self.send_json({"type": "error", "code": "too_many_sessions",
-                                  "detail": f"at most {settings.WORLDFEED_MAX_SESSIONS_PER_VIEWER} worlds at once"})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "too_many_sessions",
+                    "detail": f"at most {settings.WORLDFEED_MAX_SESSIONS_PER_VIEWER} worlds at once",
+                }
+            )
             await self.close(code=CLOSE_TOO_MANY_SESSIONS)
             return
         setup = await database_sync_to_async(world_play_setup)(world=self.world)
@@ -96,12 +103,14 @@ class PlayConsumer(AsyncWebsocketConsumer):
         )
         self.session_id = session.pk
         setup["sample_key"] = f"{self.world.pk}:{session.pk}"  # live frames reach moderation's scanners
-        self.activity = ActivityTracker(mechanics=setup.get("mechanics"), fps=settings.WORLDFEED_FPS,
-                                        now=time.monotonic())
+        self.activity = ActivityTracker(
+            mechanics=setup.get("mechanics"), fps=settings.WORLDFEED_FPS, now=time.monotonic()
+        )
         self.spawn_point_id = setup.get("spawn_point")
         await self.send_json({"type": "session", "state": "starting", "world": self.world.pk})
         await sync_to_async(run_play_session.apply_async, thread_sensitive=False)(
-            kwargs={"reply_channel": self.channel_name, "setup": setup}, queue=settings.WORLDFEED_INFERENCE_QUEUE
+            kwargs={"reply_channel": self.channel_name, "setup": setup},
+            queue=settings.WORLDFEED_INFERENCE_QUEUE,
         )
         self.helpers.append(asyncio.create_task(self._start_deadline()))
 
@@ -135,7 +144,9 @@ class PlayConsumer(AsyncWebsocketConsumer):
 
     async def _on_action(self, message: ActionMessage) -> None:
         if not await _limiter.hit(self.action_limit, self.channel_name):
-            await self._error("throttled", f"at most {settings.WORLDFEED_MAX_ACTIONS_PER_SECOND} actions per second")
+            await self._error(
+                "throttled", f"at most {settings.WORLDFEED_MAX_ACTIONS_PER_SECOND} actions per second"
+            )
             return
         if message.seq <= self.last_seq:
             await self._error("bad_message", f"action.seq must increase (last was {self.last_seq})")
@@ -164,11 +175,16 @@ class PlayConsumer(AsyncWebsocketConsumer):
             return
         form = ReportForm(data={"reason": message.reason, "details": message.details})
         if not form.is_valid():
-            await self._error("report_invalid", " ".join(e for errors in form.errors.values() for e in errors))
+            await self._error(
+                "report_invalid", " ".join(e for errors in form.errors.values() for e in errors)
+            )
             return
         frames = [unpack_frame(data)[1] for data in self.recent_frames]
         case = await database_sync_to_async(report_create)(
-            world=self.world, reporter=user, reason=form.report_reason(), session_frames=frames or None,
+            world=self.world,
+            reporter=user,
+            reason=form.report_reason(),
+            session_frames=frames or None,
             session_fps=settings.WORLDFEED_FPS,
         )
         await self.send_json({"type": "reported", "case": case.pk, "frames": len(frames)})
@@ -202,9 +218,19 @@ class PlayConsumer(AsyncWebsocketConsumer):
     async def play_live(self, event: dict) -> None:
         self.input_channel = event["input_channel"]
         self.helpers.append(asyncio.create_task(self._keepalive()))
-        await database_sync_to_async(services.play_session_live)(session_id=self.session_id, backend=event["backend"])
-        await self.send_json({"type": "session", "state": "live", "fps": event["fps"], "width": event["width"],
-                              "height": event["height"], "backend": event["backend"]})
+        await database_sync_to_async(services.play_session_live)(
+            session_id=self.session_id, backend=event["backend"]
+        )
+        await self.send_json(
+            {
+                "type": "session",
+                "state": "live",
+                "fps": event["fps"],
+                "width": event["width"],
+                "height": event["height"],
+                "backend": event["backend"],
+            }
+        )
         if self.pending_action is not None:
             await self._forward(self.pending_action)
             self.pending_action = None
@@ -228,16 +254,26 @@ class PlayConsumer(AsyncWebsocketConsumer):
             return
         try:
             moment = await database_sync_to_async(moment_capture)(
-                world=self.world, state=event["state"], backend=event.get("backend", ""),
-                preview=event.get("preview") or b"", tick=event.get("tick", 0), session_id=self.session_id,
-                user=self.scope.get("user"), viewer_key=self.viewer_key,
+                world=self.world,
+                state=event["state"],
+                backend=event.get("backend", ""),
+                preview=event.get("preview") or b"",
+                tick=event.get("tick", 0),
+                session_id=self.session_id,
+                user=self.scope.get("user"),
+                viewer_key=self.viewer_key,
             )
         except ValidationError as error:
             await self._error("snapshot_failed", " ".join(error.messages))
             return
-        await self.send_json({"type": "moment", "id": str(moment.pk),
-                              "remix_url": f"/w/{self.world.pk}/remix/?moment={moment.pk}",
-                              "preview_url": f"/m/{moment.pk}.jpg"})
+        await self.send_json(
+            {
+                "type": "moment",
+                "id": str(moment.pk),
+                "remix_url": f"/w/{self.world.pk}/remix/?moment={moment.pk}",
+                "preview_url": f"/m/{moment.pk}.jpg",
+            }
+        )
 
     async def play_ended(self, event: dict) -> None:
         self.input_channel = None
@@ -267,11 +303,16 @@ class PlayConsumer(AsyncWebsocketConsumer):
         self.ended = True
         activity = None
         if self.activity is not None:
-            activity = self.activity.finish(time.monotonic(), reported=self.reported_activity,
-                                            spawn_point_id=self.spawn_point_id)
+            activity = self.activity.finish(
+                time.monotonic(), reported=self.reported_activity, spawn_point_id=self.spawn_point_id
+            )
         await database_sync_to_async(services.play_session_end)(
-            session_id=self.session_id, reason=reason, action_count=self.action_count,
-            buttons_used=self.buttons_used, frames_sent=self.frames_sent, frames_dropped=self.frames_dropped,
+            session_id=self.session_id,
+            reason=reason,
+            action_count=self.action_count,
+            buttons_used=self.buttons_used,
+            frames_sent=self.frames_sent,
+            frames_dropped=self.frames_dropped,
             activity=activity,
         )
 
@@ -288,5 +329,3 @@ def _query_seed(scope: dict) -> int | None:
     if values and values[0].isdigit() and len(values[0]) <= 9:
         return int(values[0])
     return None
-
-

@@ -29,7 +29,9 @@ class PlaySession(models.Model):
     mechanic_actions = models.PositiveIntegerField(default=0)
     explored_cells = models.PositiveIntegerField(null=True, blank=True)
     explore_source = models.CharField(max_length=16, blank=True)
-    spawn_point_id = models.BigIntegerField(null=True, blank=True, help_text="worlds.SpawnPoint the play began at")
+    spawn_point_id = models.BigIntegerField(
+        null=True, blank=True, help_text="worlds.SpawnPoint the play began at"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["world", "-started_at"], name="playsession_world_idx")]
@@ -59,7 +61,9 @@ class EngagementEvent(models.Model):
     world = models.ForeignKey("worlds.World", on_delete=models.CASCADE, related_name="engagement_events")
     viewer_key = models.CharField(max_length=64)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    ms = models.PositiveIntegerField(null=True, blank=True, help_text="dwell or play time, when the kind has one")
+    ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="dwell or play time, when the kind has one"
+    )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -36,7 +36,9 @@ class PlayMeasurement:
         return data
 
 
-async def measure_play(url: str, *, origin: str, seconds: float, actions_per_second: float = 4.0) -> PlayMeasurement:
+async def measure_play(
+    url: str, *, origin: str, seconds: float, actions_per_second: float = 4.0
+) -> PlayMeasurement:
     """Connect, play for `seconds` after the first frame, alternating held buttons; return the figures.
 
     first_frame_ms runs from opening the connection to the first frame; latency is from sending

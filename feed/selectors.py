@@ -15,4 +15,6 @@ OPEN_SESSION_HORIZON = timedelta(minutes=5)
 def play_sessions_open_count(*, viewer_key: str) -> int:
     """How many live sessions this viewer holds now (ended ones and orphans excluded)."""
     since = timezone.now() - OPEN_SESSION_HORIZON
-    return PlaySession.objects.filter(viewer_key=viewer_key, ended_at__isnull=True, started_at__gte=since).count()
+    return PlaySession.objects.filter(
+        viewer_key=viewer_key, ended_at__isnull=True, started_at__gte=since
+    ).count()

@@ -12,8 +12,13 @@ from feed.models import EngagementEvent, PlaySession
 from worlds.models import World
 
 #: Kinds a browser may report; play and like events are recorded by the server itself.
-CLIENT_EVENT_KINDS = {EngagementEvent.Kind.IMPRESSION, EngagementEvent.Kind.DWELL, EngagementEvent.Kind.SKIP,
-                      EngagementEvent.Kind.NOT_INTERESTED, EngagementEvent.Kind.SHARE}
+CLIENT_EVENT_KINDS = {
+    EngagementEvent.Kind.IMPRESSION,
+    EngagementEvent.Kind.DWELL,
+    EngagementEvent.Kind.SKIP,
+    EngagementEvent.Kind.NOT_INTERESTED,
+    EngagementEvent.Kind.SHARE,
+}
 MAX_EVENTS_PER_BATCH = 100
 MAX_EVENT_MS = 24 * 3600 * 1000
 #: A card left sooner than this after it was focused counts as a skip.
@@ -44,7 +49,9 @@ def parse_client_events(payload: object) -> list[ClientEvent]:
             raise ValidationError(f"events[{index}].type must be one of {sorted(CLIENT_EVENT_KINDS)}.")
         if not isinstance(world, int) or isinstance(world, bool) or world <= 0:
             raise ValidationError(f"events[{index}].world must be a world id.")
-        if ms is not None and (not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms <= MAX_EVENT_MS):
+        if ms is not None and (
+            not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms <= MAX_EVENT_MS
+        ):
             raise ValidationError(f"events[{index}].ms must be a whole number of milliseconds.")
         events.append(ClientEvent(kind, world, ms))
     return events
@@ -53,32 +60,43 @@ def parse_client_events(payload: object) -> list[ClientEvent]:
 def engagement_record_batch(*, events: list[ClientEvent], viewer_key: str, user) -> int:
     """Append a validated batch atomically; ValidationError (nothing written) if a world is not published."""
     world_ids = {e.world_id for e in events}
-    known = set(World.objects.filter(pk__in=world_ids, status=World.Status.PUBLISHED).values_list("pk", flat=True))
+    known = set(
+        World.objects.filter(pk__in=world_ids, status=World.Status.PUBLISHED).values_list("pk", flat=True)
+    )
     missing = sorted(world_ids - known)
     if missing:
         raise ValidationError(f"Unknown worlds: {missing}.")
     user = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
         EngagementEvent.objects.bulk_create(
-            EngagementEvent(kind=e.kind, world_id=e.world_id, ms=e.ms, data=e.data, viewer_key=viewer_key, user=user)
+            EngagementEvent(
+                kind=e.kind, world_id=e.world_id, ms=e.ms, data=e.data, viewer_key=viewer_key, user=user
+            )
             for e in events
         )
     return len(events)
 
 
-def engagement_record(*, kind: str, world_id: int, viewer_key: str, user=None, ms: int | None = None,
-                      data: dict | None = None) -> EngagementEvent:
+def engagement_record(
+    *, kind: str, world_id: int, viewer_key: str, user=None, ms: int | None = None, data: dict | None = None
+) -> EngagementEvent:
     user = user if user is not None and user.is_authenticated else None
-    return EngagementEvent.objects.create(kind=kind, world_id=world_id, viewer_key=viewer_key, user=user, ms=ms,
-                                          data=data or {})
+    return EngagementEvent.objects.create(
+        kind=kind, world_id=world_id, viewer_key=viewer_key, user=user, ms=ms, data=data or {}
+    )
 
 
 def play_session_start(*, world: World, viewer_key: str, user, seed: int) -> PlaySession:
     user = user if user is not None and user.is_authenticated else None
     with transaction.atomic():
         session = PlaySession.objects.create(world=world, viewer_key=viewer_key, user=user, seed=seed)
-        engagement_record(kind=EngagementEvent.Kind.PLAY_START, world_id=world.pk, viewer_key=viewer_key, user=user,
-                          data={"session": session.pk})
+        engagement_record(
+            kind=EngagementEvent.Kind.PLAY_START,
+            world_id=world.pk,
+            viewer_key=viewer_key,
+            user=user,
+            data={"session": session.pk},
+        )
     return session
 
 
@@ -86,8 +104,16 @@ def play_session_live(*, session_id: int, backend: str) -> None:
     PlaySession.objects.filter(pk=session_id).update(live_at=timezone.now(), backend=backend[:32])
 
 
-def play_session_end(*, session_id: int, reason: str, action_count: int, buttons_used: int, frames_sent: int,
-                     frames_dropped: int, activity: PlayActivity | None = None) -> PlaySession:
+def play_session_end(
+    *,
+    session_id: int,
+    reason: str,
+    action_count: int,
+    buttons_used: int,
+    frames_sent: int,
+    frames_dropped: int,
+    activity: PlayActivity | None = None,
+) -> PlaySession:
     """Complete the session record and log play_end with its duration (idempotent: the first end wins).
 
     `activity` (what the consumer measured: action diversity, mechanic use, places reached, spawn point) goes
@@ -109,10 +135,20 @@ def play_session_end(*, session_id: int, reason: str, action_count: int, buttons
         session.explore_source = activity.explore_source[:16]
         session.spawn_point_id = activity.spawn_point_id
         session.save()
-        engagement_record(kind=EngagementEvent.Kind.PLAY_END, world_id=session.world_id,
-                          viewer_key=session.viewer_key, user=session.user, ms=session.duration_ms,
-                          data={"session": session.pk, "actions": action_count, "buttons": buttons_used,
-                                "reason": session.end_reason, **activity.as_event_data()})
+        engagement_record(
+            kind=EngagementEvent.Kind.PLAY_END,
+            world_id=session.world_id,
+            viewer_key=session.viewer_key,
+            user=session.user,
+            ms=session.duration_ms,
+            data={
+                "session": session.pk,
+                "actions": action_count,
+                "buttons": buttons_used,
+                "reason": session.end_reason,
+                **activity.as_event_data(),
+            },
+        )
     return session
 
 

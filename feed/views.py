@@ -25,8 +25,11 @@ MAX_EVENT_BODY_BYTES = 64 * 1024
 @ensure_csrf_cookie
 def feed_page(request: HttpRequest) -> HttpResponse:
     viewer_key = ensure_viewer_key(request)
-    return render(request, "feed/feed.html", {"cards": feed_cards(viewer_key=viewer_key, limit=10),
-                                              "play_fps": settings.WORLDFEED_FPS})
+    return render(
+        request,
+        "feed/feed.html",
+        {"cards": feed_cards(viewer_key=viewer_key, limit=10), "play_fps": settings.WORLDFEED_FPS},
+    )
 
 
 @require_GET
@@ -37,7 +40,9 @@ def feed_api(request: HttpRequest) -> JsonResponse:
     except ValueError:
         return JsonResponse({"error": "exclude must be comma-separated world ids"}, status=400)
     viewer_key = ensure_viewer_key(request)
-    return JsonResponse({"cards": [c.as_json() for c in feed_cards(viewer_key=viewer_key, exclude_ids=exclude)]})
+    return JsonResponse(
+        {"cards": [c.as_json() for c in feed_cards(viewer_key=viewer_key, exclude_ids=exclude)]}
+    )
 
 
 @require_POST
@@ -45,8 +50,12 @@ def like_api(request: HttpRequest, world_id: int) -> JsonResponse:
     world = get_object_or_404(published_worlds(), pk=world_id)
     viewer_key = ensure_viewer_key(request)
     liked, count = like_toggle(world=world, viewer_key=viewer_key, user=request.user)
-    services.engagement_record(kind=EngagementEvent.Kind.LIKE if liked else EngagementEvent.Kind.UNLIKE,
-                               world_id=world.pk, viewer_key=viewer_key, user=request.user)
+    services.engagement_record(
+        kind=EngagementEvent.Kind.LIKE if liked else EngagementEvent.Kind.UNLIKE,
+        world_id=world.pk,
+        viewer_key=viewer_key,
+        user=request.user,
+    )
     return JsonResponse({"liked": liked, "like_count": count})
 
 

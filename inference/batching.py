@@ -200,5 +200,13 @@ class SessionTicker:
                     continue
                 session.frame_seq += 1
                 session.pixels = pixels
-                session.sink(Frame(seq=session.frame_seq, action_seq=action_seq, pixels=pixels, produced_at=now,
-                                   buttons=buttons), None)
+                session.sink(
+                    Frame(
+                        seq=session.frame_seq,
+                        action_seq=action_seq,
+                        pixels=pixels,
+                        produced_at=now,
+                        buttons=buttons,
+                    ),
+                    None,
+                )

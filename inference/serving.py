@@ -58,5 +58,10 @@ def world_setup(
     if name:
         with default_storage.open(name, "rb") as handle:
             image_bytes = handle.read()
-    return WorldSetup(prompt=prompt, mechanics=tuple(mechanics), seed=int(seed), reference_image=image_bytes,
-                      spawn_state=spawn_state)
+    return WorldSetup(
+        prompt=prompt,
+        mechanics=tuple(mechanics),
+        seed=int(seed),
+        reference_image=image_bytes,
+        spawn_state=spawn_state,
+    )

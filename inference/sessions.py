@@ -106,20 +106,43 @@ async def serve_session(
             await layer.send(reply_channel, {"type": "play.ended", "reason": "error"})
             return "error"
         # A spawn state from another backend (or an older snapshot format): play from the beginning instead.
-        log.warning("spawn state rejected by %s; starting the world from its beginning", ticker.backend.name,
-                    exc_info=True)
-        return await serve_session(setup=replace(setup, spawn_state=None), reply_channel=reply_channel,
-                                   ticker=ticker, limits=limits, layer=layer, sample_key=sample_key)
+        log.warning(
+            "spawn state rejected by %s; starting the world from its beginning",
+            ticker.backend.name,
+            exc_info=True,
+        )
+        return await serve_session(
+            setup=replace(setup, spawn_state=None),
+            reply_channel=reply_channel,
+            ticker=ticker,
+            limits=limits,
+            layer=layer,
+            sample_key=sample_key,
+        )
     height, width = ticker.backend.frame_shape
-    await layer.send(reply_channel, {
-        "type": "play.live", "input_channel": input_channel, "fps": ticker.fps,
-        "width": width, "height": height, "backend": ticker.backend.name,
-    })
+    await layer.send(
+        reply_channel,
+        {
+            "type": "play.live",
+            "input_channel": input_channel,
+            "fps": ticker.fps,
+            "width": width,
+            "height": height,
+            "backend": ticker.backend.name,
+        },
+    )
     clock = {"input": time.monotonic(), "keepalive": time.monotonic()}
     tasks = [
-        asyncio.create_task(_receive_inputs(layer, input_channel, session, clock,
-                                            snapshot=lambda: _send_moment(layer, reply_channel, ticker, session,
-                                                                          limits)), name="inputs"),
+        asyncio.create_task(
+            _receive_inputs(
+                layer,
+                input_channel,
+                session,
+                clock,
+                snapshot=lambda: _send_moment(layer, reply_channel, ticker, session, limits),
+            ),
+            name="inputs",
+        ),
         asyncio.create_task(_send_frames(layer, reply_channel, mailbox, limits, sample_key), name="frames"),
         asyncio.create_task(_watch(clock, limits), name="watchdog"),
     ]
@@ -140,7 +163,9 @@ async def serve_session(
     return reason
 
 
-async def _receive_inputs(layer, input_channel: str, session: TickedSession, clock: dict, *, snapshot=None) -> str:
+async def _receive_inputs(
+    layer, input_channel: str, session: TickedSession, clock: dict, *, snapshot=None
+) -> str:
     pending: set[asyncio.Task] = set()  # snapshots in flight; the loop keeps receiving input meanwhile
     while True:
         message = await layer.receive(input_channel)
@@ -158,30 +183,42 @@ async def _receive_inputs(layer, input_channel: str, session: TickedSession, clo
             return "closed"
 
 
-async def _send_moment(layer, reply_channel: str, ticker: SessionTicker, session: TickedSession,
-                       limits: SessionLimits) -> None:
+async def _send_moment(
+    layer, reply_channel: str, ticker: SessionTicker, session: TickedSession, limits: SessionLimits
+) -> None:
     """Snapshot the session (on the ticker thread) and send play.moment with the state and its frame."""
     try:
         state, pixels = await asyncio.wrap_future(ticker.snapshot(session))
         preview = encode_image(pixels, "jpeg", limits.quality) if pixels is not None else b""
-        message = {"type": "play.moment", "state": state, "preview": preview, "tick": session.state.ticks,
-                   "backend": ticker.backend.name}
+        message = {
+            "type": "play.moment",
+            "state": state,
+            "preview": preview,
+            "tick": session.state.ticks,
+            "backend": ticker.backend.name,
+        }
     except Exception as error:  # e.g. NotImplementedError: this backend cannot snapshot
         log.warning("snapshot failed: %s", error)
         message = {"type": "play.moment", "error": str(error)[:200] or type(error).__name__}
     await layer.send(reply_channel, message)
 
 
-async def _send_frames(layer, reply_channel: str, mailbox: _LatestFrame, limits: SessionLimits,
-                       sample_key: str | None = None) -> str:
+async def _send_frames(
+    layer, reply_channel: str, mailbox: _LatestFrame, limits: SessionLimits, sample_key: str | None = None
+) -> str:
     while True:
         frame = await mailbox.take()
         if sample_key:
             for observe in FRAME_OBSERVERS:
                 observe(sample_key, frame.pixels, frame.buttons)
         image = encode_image(frame.pixels, limits.codec, limits.quality)
-        data = pack_frame(image=image, codec=limits.codec, seq=frame.seq, action_seq=frame.action_seq,
-                          produced_at=frame.produced_at)
+        data = pack_frame(
+            image=image,
+            codec=limits.codec,
+            seq=frame.seq,
+            action_seq=frame.action_seq,
+            produced_at=frame.produced_at,
+        )
         try:
             await layer.send(reply_channel, {"type": "play.frame", "seq": frame.seq, "data": data})
         except Exception as error:  # ChannelFull: the consumer is not draining; the newest frame wins
@@ -208,6 +245,11 @@ def session_run(*, setup: WorldSetup, reply_channel: str, sample_key: str | None
     from inference.serving import get_ticker
 
     return asyncio.run(
-        serve_session(setup=setup, reply_channel=reply_channel, ticker=get_ticker(),
-                      limits=SessionLimits.from_settings(), sample_key=sample_key)
+        serve_session(
+            setup=setup,
+            reply_channel=reply_channel,
+            ticker=get_ticker(),
+            limits=SessionLimits.from_settings(),
+            sample_key=sample_key,
+        )
     )

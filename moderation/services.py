@@ -139,8 +139,14 @@ def playthroughs_create(*, world: World, policies: list[str], seconds: float | N
     fps = playback_fps()
     frames = max(1, round(float(seconds if seconds is not None else setting("MODERATION_BOT_SECONDS")) * fps))
     Playthrough.objects.bulk_create(
-        Playthrough(world=world, run=run, policy=policy, seed=(world.seed + 7919 * i) % 2**31,
-                    frames_target=frames, fps=fps)
+        Playthrough(
+            world=world,
+            run=run,
+            policy=policy,
+            seed=(world.seed + 7919 * i) % 2**31,
+            frames_target=frames,
+            fps=fps,
+        )
         for i, policy in enumerate(policies)
     )
     return run

@@ -36,19 +36,53 @@ class WorkerProcess:
 
 
 @contextmanager
-def redis_celery_worker(*, redis_url: str, queues: list[str], env: dict[str, str], prefix_stem: str = "wftest",
-                        concurrency: int = 4) -> Iterator[WorkerProcess]:
+def redis_celery_worker(
+    *,
+    redis_url: str,
+    queues: list[str],
+    env: dict[str, str],
+    prefix_stem: str = "wftest",
+    concurrency: int = 4,
+) -> Iterator[WorkerProcess]:
     """Start a worker consuming `queues` (names are made run-unique), wait until it listens, and point
     this process's Celery app at the same broker and prefix until the block ends."""
     prefix = f"{prefix_stem}{uuid.uuid4().hex[:10]}"
     unique_queues = [f"{prefix}-{name}" for name in queues]
-    worker_env = {**os.environ, "REDIS_URL": redis_url, "WORLDFEED_CHANNEL_PREFIX": prefix,
-                  "DJANGO_SETTINGS_MODULE": "config.settings", "CELERY_EMBEDDED_WORKER": "false", **env}
+    worker_env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "WORLDFEED_CHANNEL_PREFIX": prefix,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CELERY_EMBEDDED_WORKER": "false",
+        **env,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(unique_queues),
-         "--pool", "threads", "--concurrency", str(concurrency), "--without-heartbeat", "--without-mingle",
-         "--without-gossip", "-l", "INFO", "-n", f"{prefix}@%h"],
-        cwd=ROOT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            ",".join(unique_queues),
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "INFO",
+            "-n",
+            f"{prefix}@%h",
+        ],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     worker = WorkerProcess(process=process, prefix=prefix)
     reader = threading.Thread(target=lambda: worker.output.extend(process.stdout), daemon=True)
@@ -59,7 +93,9 @@ def redis_celery_worker(*, redis_url: str, queues: list[str], env: dict[str, str
         while not any(" ready." in line for line in worker.output):  # a task sent before it listens is lost
             assert process.poll() is None and time.monotonic() < deadline, "".join(worker.output)
             time.sleep(0.2)
-        celery_app.conf.update(broker_url=redis_url, broker_transport_options={"global_keyprefix": f"{prefix}:"})
+        celery_app.conf.update(
+            broker_url=redis_url, broker_transport_options={"global_keyprefix": f"{prefix}:"}
+        )
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         yield worker

@@ -11,7 +11,9 @@ def mechanic_choices() -> list[tuple[str, str]]:
     """(id, label) pairs for forms, in the model's order."""
     from inference.corpus.spec import MECHANICS
 
-    return [(key, value[0] if isinstance(value, tuple | list) else str(value)) for key, value in MECHANICS.items()]
+    return [
+        (key, value[0] if isinstance(value, tuple | list) else str(value)) for key, value in MECHANICS.items()
+    ]
 
 
 def mechanic_options() -> list[tuple[str, str, str]]:

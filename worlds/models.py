@@ -33,7 +33,9 @@ class World(models.Model):
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worlds")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     rejection_reason = models.TextField(blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
+    )
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     depth = models.PositiveSmallIntegerField(default=0)
     like_count = models.PositiveIntegerField(default=0)
@@ -81,7 +83,11 @@ class SpawnPoint(models.Model):
         "feed.PlaySession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_world = models.ForeignKey(
-        World, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        World,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="the world whose play reached this state (a captured moment); None otherwise",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,10 +109,12 @@ class Moment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     world = models.ForeignKey(World, on_delete=models.CASCADE, related_name="moments")
-    session = models.ForeignKey("feed.PlaySession", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
-    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    session = models.ForeignKey(
+        "feed.PlaySession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     viewer_key = models.CharField(max_length=64)
     state = models.BinaryField()
     backend = models.CharField(max_length=32)

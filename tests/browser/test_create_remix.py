@@ -152,7 +152,10 @@ def test_sign_up_create_test_play_and_remix_from_a_moment(browser, live_site):
     page.fill("#id_body", "Found a <b>secret</b> ledge past the second tree!")
     page.click(".comment-form button[type=submit]")
     page.wait_for_url(f"{base}/w/{parent_id}/#comments")
-    assert page.locator(".comment__text").last.inner_text() == "Found a <b>secret</b> ledge past the second tree!"
+    assert (
+        page.locator(".comment__text").last.inner_text()
+        == "Found a <b>secret</b> ledge past the second tree!"
+    )
     page.goto(f"{base}/w/{parent_id}/")
     wait_drawn(page, parent_id)
     page.screenshot(path=str(SCREENSHOTS / "world-published-desktop.png"))

@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def communicator(world_id) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws/play/{world_id}/", headers=[(b"origin", b"http://localhost")])
+    return WebsocketCommunicator(
+        application, f"/ws/play/{world_id}/", headers=[(b"origin", b"http://localhost")]
+    )
 
 
 async def receive_json(comm, timeout=5):
@@ -161,7 +163,9 @@ async def test_closing_the_socket_frees_the_session_and_records_it(world):
     session = await database_sync_to_async(PlaySession.objects.get)(world=world)
     assert session.ended_at and session.duration_ms > 0 and session.end_reason == "closed"
     assert session.action_count == 2 and session.buttons_used == 1 | 16 and session.frames_sent >= 1
-    kinds = await database_sync_to_async(lambda: sorted(EngagementEvent.objects.values_list("kind", flat=True)))()
+    kinds = await database_sync_to_async(
+        lambda: sorted(EngagementEvent.objects.values_list("kind", flat=True))
+    )()
     assert kinds == ["play_end", "play_start"]
 
 
@@ -187,8 +191,9 @@ async def test_a_viewer_gets_a_limited_number_of_concurrent_sessions(world, sett
     cookie = (b"cookie", f"sessionid={store.session_key}".encode())
 
     def viewer_comm():
-        return WebsocketCommunicator(application, f"/ws/play/{world.pk}/",
-                                     headers=[(b"origin", b"http://localhost"), cookie])
+        return WebsocketCommunicator(
+            application, f"/ws/play/{world.pk}/", headers=[(b"origin", b"http://localhost"), cookie]
+        )
 
     first, second, third = viewer_comm(), viewer_comm(), viewer_comm()
     for comm in (first, second):
@@ -210,11 +215,17 @@ async def test_report_from_live_play_attaches_the_frames_sent(world):
 
     user = await sync_to_async(get_user_model().objects.create_user)("reporter", password="pw-123456789")
     store = await database_sync_to_async(SessionStore)()
-    store["_auth_user_id"], store["_auth_user_backend"] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_id"], store["_auth_user_backend"] = (
+        str(user.pk),
+        "django.contrib.auth.backends.ModelBackend",
+    )
     store["_auth_user_hash"] = user.get_session_auth_hash()
     await database_sync_to_async(store.save)()
-    comm = WebsocketCommunicator(application, f"/ws/play/{world.pk}/",
-                                 headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={store.session_key}".encode())])
+    comm = WebsocketCommunicator(
+        application,
+        f"/ws/play/{world.pk}/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={store.session_key}".encode())],
+    )
     assert (await comm.connect(timeout=5))[0]
     assert (await receive_json(comm))["state"] == "starting"
     assert (await receive_json(comm, timeout=40))["state"] == "live"

@@ -10,7 +10,9 @@ def parse(obj, max_bytes=1024):
 
 
 def test_valid_messages():
-    assert parse({"type": "action", "seq": 3, "buttons": ["left", "jump"]}) == ActionMessage(seq=3, buttons=4 | 16)
+    assert parse({"type": "action", "seq": 3, "buttons": ["left", "jump"]}) == ActionMessage(
+        seq=3, buttons=4 | 16
+    )
     assert parse({"type": "action", "seq": 4, "buttons": []}) == ActionMessage(seq=4, buttons=0)
     assert parse({"type": "ack", "frame": 9}) == AckMessage(frame=9)
     assert parse({"type": "ping", "t": 5}) == PingMessage(t=5)

@@ -36,8 +36,16 @@ def test_feed_api_excludes_seen_worlds(client):
     response = client.get(f"/api/feed/?exclude={a.pk},{b.pk}")
     ids = [card["id"] for card in response.json()["cards"]]
     assert ids == [c.pk]
-    assert set(response.json()["cards"][0]) >= {"title", "creator_name", "prompt", "like_count", "remix_count",
-                                                "preview_url", "liked", "url"}
+    assert set(response.json()["cards"][0]) >= {
+        "title",
+        "creator_name",
+        "prompt",
+        "like_count",
+        "remix_count",
+        "preview_url",
+        "liked",
+        "url",
+    }
     assert client.get("/api/feed/?exclude=1,x").status_code == 400
 
 
@@ -53,22 +61,32 @@ def test_like_toggles_and_counts(client):
 
 def test_event_batch_is_stored_whole(client):
     a, b = WorldFactory.create_batch(2)
-    response = post_json(client, "/api/events/", {"events": [
-        {"type": "impression", "world": a.pk}, {"type": "skip", "world": a.pk, "ms": 900},
-        {"type": "dwell", "world": b.pk, "ms": 15000},
-    ]})
+    response = post_json(
+        client,
+        "/api/events/",
+        {
+            "events": [
+                {"type": "impression", "world": a.pk},
+                {"type": "skip", "world": a.pk, "ms": 900},
+                {"type": "dwell", "world": b.pk, "ms": 15000},
+            ]
+        },
+    )
     assert response.status_code == 200 and response.json() == {"stored": 3}
     assert EngagementEvent.objects.filter(kind="skip", world=a, ms=900).exists()
 
 
-@pytest.mark.parametrize("payload", [
-    {"events": [{"type": "impression", "world": 1}, {"type": "hack", "world": 1}]},
-    {"events": [{"type": "dwell", "world": "1"}]},
-    {"events": [{"type": "dwell", "world": 1, "ms": -5}]},
-    {"events": []},
-    {"events": [{"type": "impression", "world": 1}] * 101},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"events": [{"type": "impression", "world": 1}, {"type": "hack", "world": 1}]},
+        {"events": [{"type": "dwell", "world": "1"}]},
+        {"events": [{"type": "dwell", "world": 1, "ms": -5}]},
+        {"events": []},
+        {"events": [{"type": "impression", "world": 1}] * 101},
+        ["not", "an", "object"],
+    ],
+)
 def test_malformed_event_batches_are_rejected_whole(client, payload):
     WorldFactory(pk=1)
     response = post_json(client, "/api/events/", payload)
@@ -78,8 +96,11 @@ def test_malformed_event_batches_are_rejected_whole(client, payload):
 
 def test_events_for_unknown_worlds_write_nothing(client):
     world = WorldFactory()
-    response = post_json(client, "/api/events/", {"events": [{"type": "impression", "world": world.pk},
-                                                             {"type": "impression", "world": 987654}]})
+    response = post_json(
+        client,
+        "/api/events/",
+        {"events": [{"type": "impression", "world": world.pk}, {"type": "impression", "world": 987654}]},
+    )
     assert response.status_code == 400 and EngagementEvent.objects.count() == 0
 
 

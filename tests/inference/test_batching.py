@@ -62,7 +62,9 @@ def test_sessions_are_stepped_together_in_one_batch():
     backend = RecordingBackend()
     ticker = SessionTicker(backend, fps=50)
     sinks = [Collector() for _ in range(4)]
-    sessions = [ticker.open(WorldSetup(prompt="p", seed=i), sink).result(timeout=2) for i, sink in enumerate(sinks)]
+    sessions = [
+        ticker.open(WorldSetup(prompt="p", seed=i), sink).result(timeout=2) for i, sink in enumerate(sinks)
+    ]
 
     assert wait_until(lambda: all(len(s.frames) >= 10 for s in sinks))
     assert max(backend.batch_sizes) == 4  # one step call served all four sessions

@@ -11,7 +11,9 @@ from inference.codec import HEADER_SIZE, encode_image, pack_frame, unpack_frame
 def test_frame_round_trips_header_and_image(codec):
     pixels = np.zeros((128, 128, 3), np.uint8)
     pixels[:, 64:] = (200, 40, 10)
-    data = pack_frame(image=encode_image(pixels, codec), codec=codec, seq=42, action_seq=7, produced_at=1700000000.5)
+    data = pack_frame(
+        image=encode_image(pixels, codec), codec=codec, seq=42, action_seq=7, produced_at=1700000000.5
+    )
 
     header, image = unpack_frame(data)
 

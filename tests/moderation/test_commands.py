@@ -100,7 +100,9 @@ def test_scan_clip_reads_mp4(tmp_path):
         assert result["flagged"] is flagged
         assert result["frames"] == len(frames)
         if flagged:
-            assert ("photosensitivity", "general_flash") in {(h["scanner"], h["kind"]) for h in result["hits"]}
+            assert ("photosensitivity", "general_flash") in {
+                (h["scanner"], h["kind"]) for h in result["hits"]
+            }
 
 
 def test_scan_clip_reads_a_folder_of_frames(tmp_path):

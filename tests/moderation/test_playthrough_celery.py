@@ -29,8 +29,9 @@ def moderation_worker(redis_url, settings):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "WORLDFEED_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    with redis_celery_worker(redis_url=redis_url, queues=["moderation"], env=env, prefix_stem="wfmod",
-                             concurrency=2) as worker:
+    with redis_celery_worker(
+        redis_url=redis_url, queues=["moderation"], env=env, prefix_stem="wfmod", concurrency=2
+    ) as worker:
         settings.MODERATION_QUEUE = worker.queue("moderation")
         settings.MODERATION_BOT_SECONDS = 3.0
         yield worker.process, worker.output

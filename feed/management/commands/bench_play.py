@@ -33,23 +33,44 @@ class Command(BaseCommand):
     help = "Benchmark live play: time to first frame, fps delivered, input-to-frame latency p50/p99."
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", help="base ws:// URL of a running site; default: start a local Redis stack")
+        parser.add_argument(
+            "--url", help="base ws:// URL of a running site; default: start a local Redis stack"
+        )
         parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
         parser.add_argument("--world", type=int, help="world id (default: the first published world)")
         parser.add_argument("--clients", type=int, default=1, help="concurrent players")
-        parser.add_argument("--seconds", type=float, default=20.0, help="play time per client after its first frame")
+        parser.add_argument(
+            "--seconds", type=float, default=20.0, help="play time per client after its first frame"
+        )
         parser.add_argument("--backend", default=None, help="dotted backend path for the started worker")
         parser.add_argument("--json", dest="json_path", help="also write the figures to this file")
 
-    def handle(self, *args, url=None, redis_url=None, world=None, clients=1, seconds=20.0, backend=None,
-               json_path=None, **options):
+    def handle(
+        self,
+        *args,
+        url=None,
+        redis_url=None,
+        world=None,
+        clients=1,
+        seconds=20.0,
+        backend=None,
+        json_path=None,
+        **options,
+    ):
         if url:
             figures = self._measure(url.rstrip("/"), world or 1, clients, seconds)
         else:
-            with local_redis_stack(redis_url, backend or settings.WORLDFEED_BACKEND, self.stderr) as (base, wid):
+            with local_redis_stack(redis_url, backend or settings.WORLDFEED_BACKEND, self.stderr) as (
+                base,
+                wid,
+            ):
                 figures = self._measure(base, world or wid, clients, seconds)
-                figures["stack"] = {"channel_layer": "channels_redis", "broker": "redis", "worker_pool": "threads",
-                                    "backend": backend or settings.WORLDFEED_BACKEND}
+                figures["stack"] = {
+                    "channel_layer": "channels_redis",
+                    "broker": "redis",
+                    "worker_pool": "threads",
+                    "backend": backend or settings.WORLDFEED_BACKEND,
+                }
         text = json.dumps(figures, indent=2)
         self.stdout.write(text)
         if json_path:
@@ -62,9 +83,9 @@ class Command(BaseCommand):
         cold = asyncio.run(measure_play(url, origin=origin, seconds=1.0))
 
         async def run_all():
-            return await asyncio.gather(*(
-                measure_play(url, origin=origin, seconds=seconds) for _ in range(clients)
-            ))
+            return await asyncio.gather(
+                *(measure_play(url, origin=origin, seconds=seconds) for _ in range(clients))
+            )
 
         results = asyncio.run(run_all())
         summaries = [r.summary() for r in results]
@@ -96,21 +117,64 @@ def local_redis_stack(redis_url: str, backend: str, log):
     prefix = f"wfbench{uuid.uuid4().hex[:8]}"
     root = Path(settings.BASE_DIR)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "REDIS_URL": redis_url,
-               "WORLDFEED_CHANNEL_PREFIX": prefix, "WORLDFEED_BACKEND": backend,
-               "DJANGO_SETTINGS_MODULE": "config.settings", "WORLDFEED_MEDIA_ROOT": f"{tmp}/media"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "REDIS_URL": redis_url,
+            "WORLDFEED_CHANNEL_PREFIX": prefix,
+            "WORLDFEED_BACKEND": backend,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "WORLDFEED_MEDIA_ROOT": f"{tmp}/media",
+        }
         for command in (["migrate", "--noinput"], ["seed_worlds", "--no-previews"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=root, env=env, check=True, capture_output=True
+            )
         port = _free_port()
         procs = [
-            subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "inference,default",
-                              "--pool", "threads", "--concurrency", "8", "--without-heartbeat", "--without-mingle",
-                              "--without-gossip", "-l", "WARNING", "-n", f"{prefix}@%h"],
-                             cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-            subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                              "config.asgi:application"], cwd=root, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    "inference,default",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    "8",
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-l",
+                    "WARNING",
+                    "-n",
+                    f"{prefix}@%h",
+                ],
+                cwd=root,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "config.asgi:application",
+                ],
+                cwd=root,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
         ]
         try:
             deadline = time.monotonic() + 60

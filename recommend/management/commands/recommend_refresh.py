@@ -16,5 +16,8 @@ class Command(BaseCommand):
         embedded = services.embeddings_backfill()
         refreshed = services.aggregates_refresh().events
         services.ranker_fit()
-        self.stdout.write(self.style.SUCCESS(
-            f"recommender refreshed: {embedded} worlds embedded, {refreshed} events folded, ranker refit"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"recommender refreshed: {embedded} worlds embedded, {refreshed} events folded, ranker refit"
+            )
+        )

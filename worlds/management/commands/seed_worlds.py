@@ -29,8 +29,15 @@ class Command(BaseCommand):
             world = World.objects.filter(creator=users[creator], title=title).first()
             if world is None:
                 with transaction.atomic():
-                    world = world_create(creator=users[creator], title=title, prompt=prompt, mechanics=mechanics,
-                                         seed=seed, parent=by_key.get(parent_key), status=World.Status.PUBLISHED)
+                    world = world_create(
+                        creator=users[creator],
+                        title=title,
+                        prompt=prompt,
+                        mechanics=mechanics,
+                        seed=seed,
+                        parent=by_key.get(parent_key),
+                        status=World.Status.PUBLISHED,
+                    )
                 created += 1
             by_key[key] = world
         rendered = 0
@@ -39,6 +46,9 @@ class Command(BaseCommand):
                 if not world.preview:
                     world_render_preview(world=world)
                     rendered += 1
-        self.stdout.write(self.style.SUCCESS(
-            f"starter catalogue: {created} worlds created, {len(by_key) - created} already there, "
-            f"{rendered} previews rendered"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"starter catalogue: {created} worlds created, {len(by_key) - created} already there, "
+                f"{rendered} previews rendered"
+            )
+        )
