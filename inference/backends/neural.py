@@ -2,7 +2,8 @@
 
 Per-session state is small and device-free: the last `context` frames as uint8 (4 x 128x128x3 = 192 KiB),
 the look-ahead margin as uint8 pixels + validity (144x144, 81 KiB), the sub-pixel motion carry (2 x 32x32
-float32, with `carry_flow`), the prompt embedding and the mechanics vector. `step` stacks all sessions into ONE forward pass.
+float32, with `carry_flow`), the backdrop memory (128x128x3 uint8, 48 KiB), the prompt embedding and the
+mechanics vector. `step` stacks all sessions into ONE forward pass.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from inference.backends.base import SessionState, WorldModelBackend, WorldSetup
+from inference.model import TickState
 from inference.model import margin as lookahead
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "worldmodel.pt"
@@ -131,26 +133,44 @@ class NeuralBackend(WorldModelBackend):
             # each session draws its revealed edges from its own (seed, tick) stream: batch-independent
             gens = [_tick_generator(s.data.get("seed", 0), s.ticks) for s in states]
             zc = m.frames_to_latent(ctx)
-            z, margin, carry = m.step(
-                zc, act, text, mech, gens, self._margins(states, zc[:, -1]), self._carries(states)
-            )
+            tick = TickState(self._margins(states, zc[:, -1]), self._carries(states), self._backdrops(states))
+            z, tick = m.step(zc, act, text, mech, gens, tick)
             frames = m.latent_to_frames(z).cpu().numpy()
-            if margin is not None:
-                margin_px = m.latent_to_frames(margin[0]).cpu().numpy()
-                margin_valid = margin[1][:, 0].cpu().numpy()
-            if carry is not None:
-                carries = carry.float().cpu().numpy()
+            kept = {}  # per-session state for the next tick, as numpy (device-free, snapshot-ready)
+            if tick.margin is not None:
+                kept["margin"] = m.latent_to_frames(tick.margin[0]).cpu().numpy()
+                kept["margin_valid"] = tick.margin[1][:, 0].cpu().numpy()
+            if tick.carry is not None:
+                kept["flow_carry"] = tick.carry.float().cpu().numpy()
+            if tick.backdrop is not None:
+                kept["backdrop"] = m.latent_to_frames(tick.backdrop[0]).cpu().numpy()
+                kept["backdrop_hidden"] = tick.backdrop[1][:, 0].cpu().numpy()
         out = []
         for i, (s, f) in enumerate(zip(states, frames, strict=True)):
-            if margin is not None:
-                s.data["margin"] = margin_px[i]
-                s.data["margin_valid"] = margin_valid[i]
-            if carry is not None:
-                s.data["flow_carry"] = carries[i]
+            for key, values in kept.items():
+                s.data[key] = values[i]
             s.data["ctx"] = np.concatenate([s.data["ctx"][1:], f[None]], axis=0)
             s.ticks += 1
             out.append(f)
         return out
+
+    def _backdrops(self, states: Sequence[SessionState]):
+        """The sessions' backdrop memories as one batch (latent, sprite cells): state "backdrop" (uint8
+        frame-sized pixels, which keeps it on the 8-bit grid so a snapshot resumes exactly) and
+        "backdrop_hidden" ((h, w) bool); a session without one (new, or an old snapshot) starts from its
+        last frame, no sprite cells known. None when the backdrop is off or no session has one yet."""
+        if self.cfg.backdrop_tolerance <= 0:
+            return None
+        kept = [s.data.get("backdrop") for s in states]
+        if all(b is None for b in kept):
+            return None  # the model starts every session from its last frame
+        n = self.cfg.latent_size
+        px = np.stack([s.data["ctx"][-1] if b is None else b for s, b in zip(states, kept, strict=True)])
+        hidden = np.stack([s.data.get("backdrop_hidden", np.zeros((n, n), bool)) for s in states])
+        return (
+            self.model.frames_to_latent(torch.from_numpy(px).to(self.device)),
+            torch.from_numpy(hidden)[:, None].to(self.device),
+        )
 
     def _margins(self, states: Sequence[SessionState], last: torch.Tensor):
         """The sessions' look-ahead margins as one batch (state: "margin", the canvas as uint8 pixels,
@@ -197,6 +217,11 @@ class NeuralBackend(WorldModelBackend):
                 else {}
             ),
             **({"flow_carry": d["flow_carry"]} if d.get("flow_carry") is not None else {}),
+            **(
+                {"backdrop": d["backdrop"], "backdrop_hidden": d["backdrop_hidden"]}
+                if d.get("backdrop") is not None
+                else {}
+            ),
         )
         return buf.getvalue()
 
@@ -216,7 +241,20 @@ class NeuralBackend(WorldModelBackend):
             "seed": int(z["seed"]) if "seed" in z.files else 0,
             **self._restore_margin(z),
             **self._restore_carry(z),
+            **self._restore_backdrop(z),
         }
+
+    def _restore_backdrop(self, z) -> dict:
+        if "backdrop" not in z.files:
+            return {}
+        n = self.cfg.latent_size
+        px, hidden = z["backdrop"].astype(np.uint8), z["backdrop_hidden"].astype(bool)
+        if px.shape != (*self.frame_shape, 3) or hidden.shape != (n, n):
+            raise ValueError(
+                f"spawn_state has a backdrop of shapes {px.shape} and {hidden.shape}, expected "
+                f"{(*self.frame_shape, 3)} and {(n, n)}"
+            )
+        return {"backdrop": px, "backdrop_hidden": hidden}
 
     def _restore_carry(self, z) -> dict:
         if "flow_carry" not in z.files:

@@ -1,6 +1,6 @@
 """The neural world model: next-frame dynamics + first-frame generator (plain torch, no Django)."""
 
 from inference.model.config import ModelConfig
-from inference.model.worldmodel import WorldModel, load_worldmodel, save_worldmodel
+from inference.model.worldmodel import TickState, WorldModel, load_worldmodel, save_worldmodel
 
-__all__ = ["ModelConfig", "WorldModel", "load_worldmodel", "save_worldmodel"]
+__all__ = ["ModelConfig", "TickState", "WorldModel", "load_worldmodel", "save_worldmodel"]

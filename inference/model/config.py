@@ -67,6 +67,9 @@ class ModelConfig:
     #: 0 = off (copy, and leave it to the residual): the default on this 2-core CPU, where it raised the
     #: held-out bench from 25.9 to 66 ms per frame (docs/model_card.md); worth 0.75 where compute is cheap
     occlusion_tolerance: float = 0.0
+    #: ... the cheap way, on by default: such pixels are copied from a per-session backdrop memory that
+    #: keeps the map last seen under each sprite (inference.model.backdrop); 0 = off
+    backdrop_tolerance: float = 0.75
     occlusion_steps: int = 1
     occlusion_band: int = 4
     extra: dict = field(default_factory=dict)

@@ -16,6 +16,7 @@ that spreads through a long rollout.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +25,23 @@ import torch.nn.functional as F
 from torch import nn
 
 from inference.actions import NUM_ACTIONS, NUM_BUTTONS
+from inference.model import backdrop
 from inference.model import margin as lookahead
 from inference.model.config import ModelConfig
 from inference.model.networks import CondUNet, FourierEmbedding
 from inference.model.tokens import TokenNet, crop_around, detokenize, fill, tokenize
+
+
+@dataclass
+class TickState:
+    """What a batch of sessions carries from one serving tick to the next besides its context frames
+    (batch-first tensors; None = start fresh): the look-ahead margin (canvas latent (B, C, h+2m, w+2m),
+    pixel validity (B, 1, H+2mp, W+2mp)), the motion field's sub-pixel remainder (B, 2, h, w) and the
+    backdrop memory (latent (B, C, h, w), sprite cells (B, 1, h, w) bool or None = not known yet)."""
+
+    margin: tuple[torch.Tensor, torch.Tensor] | None = None
+    carry: torch.Tensor | None = None
+    backdrop: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
 
 class Conditioner(nn.Module):
@@ -302,40 +316,60 @@ class WorldModel(nn.Module):
         text: torch.Tensor,
         mech: torch.Tensor,
         generators: list[torch.Generator] | None = None,
-        margin: tuple[torch.Tensor, torch.Tensor] | None = None,
-        carry: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None, torch.Tensor | None]:
-        """Serving tick: predict the next latent; the pixels the camera reveals come from the look-ahead
-        margin (`inference.model.margin`; `margin` = (canvas, valid) returned by the previous tick, or
-        None to start one), else (margin off, or a jump wider than it) are drawn from tokens at once;
-        so are the pixels emerging from behind a sprite (`disoccluded_pixels`, `occlusion_tolerance`).
-        With `carry_flow` the motion field moves whole pixels and carries its fractional part from tick
-        to tick (`serve_flow`; `carry` = the one returned by the previous tick, or None to start at 0).
-        Returns (next latent (B, C, h, w), the margin and the carry to pass to the next tick)."""
+        state: TickState | None = None,
+    ) -> tuple[torch.Tensor, TickState]:
+        """Serving tick: predict the next latent (B, C, h, w) and the `TickState` to pass to the next tick
+        (`state` = the one the previous tick returned; None, or None fields, start fresh).
+
+        - The motion field moves whole pixels, its fraction carried to the next tick (`carry_flow`).
+        - Pixels the camera reveals come from the look-ahead margin (`inference.model.margin`), else
+          (margin off, a jump wider than it, corners) are drawn from tokens at once.
+        - Pixels emerging from behind a sprite held still on screen (`disoccluded_pixels`) are copied
+          from the backdrop memory (`inference.model.backdrop`, `backdrop_tolerance`), or drawn from
+          tokens (`occlusion_tolerance`, the costlier option), instead of trailing the sprite.
+        """
+        cfg, state = self.cfg, state or TickState()
         delta, flow = self.dynamics(ctx, action, text, mech)
-        if self.cfg.carry_flow and carry is None:
+        carry = state.carry
+        if cfg.carry_flow and carry is None:
             carry = torch.zeros_like(flow)
-        flow, carry = self.serve_flow(flow, carry if self.cfg.carry_flow else None)
+        # what moves differently from what is judged on the predicted motion, not on its whole-pixel
+        # rendering: two cells of one layer moving 0.5 px per tick step 0 and 1 px on different ticks
+        motion = flow
+        flow, carry = self.serve_flow(flow, carry if cfg.carry_flow else None)
         pred = (self.warp(ctx[:, -1], flow) + delta).clamp(-1, 1)
-        m, p = self.cfg.reveal_lookahead, self.cfg.patch
-        if m <= 0:
-            return self.redraw_revealed(pred, flow, text, mech, generators), None, carry
-        canvas, valid = margin if margin is not None else lookahead.blank(ctx[:, -1], m, p)
-        canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
-        canvas, valid = lookahead.refill(self, canvas, valid, text, mech, m, generators)
-        canvas, valid = lookahead.shift(self, canvas, valid, flow, m)
-        seen, seen_valid = lookahead.view_of(canvas, valid, m, p)
         rev = self.revealed_pixels(flow)
-        draw = rev & ~seen_valid  # revealed but not in the margin (a jump wider than it, corners)
-        light = not bool(draw.any())  # only disocclusion slivers: the cheap decoding settings suffice
-        if self.cfg.occlusion_tolerance > 0:
-            draw = draw | (self.disoccluded_pixels(flow, self.cfg.occlusion_tolerance) & ~rev)
-        if bool(draw.any()):  # one token pass per session for both kinds of new pixels
-            steps, band = (self.cfg.occlusion_steps, self.cfg.occlusion_band) if light else (None, None)
-            pred = self.redraw_revealed(pred, flow, text, mech, generators, draw, steps, band)
-        x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
-        z = F.pixel_unshuffle(x, p)
-        return z, lookahead.paste(canvas, valid, z, m, p), carry
+        back = None
+        if cfg.backdrop_tolerance > 0:
+            back, hidden_before = state.backdrop if state.backdrop is not None else (ctx[:, -1], None)
+            if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
+                hidden = self.disoccluded_pixels(motion, cfg.backdrop_tolerance) & ~rev
+                p = cfg.patch
+                seen_px = F.pixel_shuffle(backdrop.emerging(self, back, flow), p)
+                pred = F.pixel_unshuffle(torch.where(hidden, seen_px, F.pixel_shuffle(pred, p)), p)
+        m, p = cfg.reveal_lookahead, cfg.patch
+        margin = None
+        if m <= 0:
+            z = self.redraw_revealed(pred, flow, text, mech, generators)
+        else:
+            canvas, valid = state.margin if state.margin is not None else lookahead.blank(ctx[:, -1], m, p)
+            canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
+            canvas, valid = lookahead.refill(self, canvas, valid, text, mech, m, generators)
+            canvas, valid = lookahead.shift(self, canvas, valid, flow, m)
+            seen, seen_valid = lookahead.view_of(canvas, valid, m, p)
+            draw = rev & ~seen_valid  # revealed but not in the margin (a jump wider than it, corners)
+            light = not bool(draw.any())  # only disocclusion slivers: the cheap decoding settings suffice
+            if cfg.occlusion_tolerance > 0:
+                draw = draw | (self.disoccluded_pixels(motion, cfg.occlusion_tolerance) & ~rev)
+            if bool(draw.any()):  # one token pass per session for both kinds of new pixels
+                steps, band = (cfg.occlusion_steps, cfg.occlusion_band) if light else (None, None)
+                pred = self.redraw_revealed(pred, flow, text, mech, generators, draw, steps, band)
+            x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
+            z = F.pixel_unshuffle(x, p)
+            margin = lookahead.paste(canvas, valid, z, m, p)
+        if back is not None:
+            back = backdrop.update(self, back, hidden_before, flow, motion, z, cfg.backdrop_tolerance)
+        return z, TickState(margin, carry, back)
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

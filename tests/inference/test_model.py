@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from inference.model import ModelConfig, WorldModel, load_worldmodel, save_worldmodel
+from inference.model import ModelConfig, TickState, WorldModel, load_worldmodel, save_worldmodel
 
 MECH = ("gravity", "collectibles", "hazards", "weather", "daynight", "speed")
 
@@ -194,16 +194,18 @@ def test_step_hands_its_margin_to_the_next_tick():
     m, ctx, act, text, mech = _two_sessions()
     b = 2
     gens = [torch.Generator().manual_seed(i) for i in range(b)]
-    z, (canvas, valid), carry = m.step(ctx, act, text, mech, gens)
+    z, tick = m.step(ctx, act, text, mech, gens)
+    canvas = tick.margin[0]
     assert z.shape == (b, 48, 32, 32) and canvas.shape == (b, 48, 36, 36)
     assert torch.equal(canvas[..., 2:-2, 2:-2], z)
-    assert carry.shape == (b, 2, 32, 32) and carry.abs().max() <= 0.5  # the sub-pixel remainder
-    z2, _, _ = m.step(torch.cat([ctx[:, 1:], z[:, None]], 1), act, text, mech, gens, (canvas, valid), carry)
+    assert tick.carry.shape == (b, 2, 32, 32) and tick.carry.abs().max() <= 0.5  # the sub-pixel remainder
+    assert tick.backdrop[0].shape == z.shape and tick.backdrop[1].shape == (b, 1, 32, 32)
+    z2, _ = m.step(torch.cat([ctx[:, 1:], z[:, None]], 1), act, text, mech, gens, tick)
     assert z2.shape == z.shape
     m.cfg.carry_flow = False  # bilinear sub-pixel moves: no carry to hand on
-    assert m.step(ctx, act, text, mech, gens)[2] is None
+    m.cfg.backdrop_tolerance = 0.0  # no backdrop memory
     m.cfg.reveal_lookahead = 0  # margin off: revealed pixels are drawn on the spot, no margin returned
-    assert m.step(ctx, act, text, mech, gens)[1] is None
+    assert m.step(ctx, act, text, mech, gens)[1] == TickState()
 
 
 def test_disoccluded_pixels_are_the_map_emerging_behind_a_still_sprite():
@@ -226,6 +228,7 @@ def test_step_draws_disoccluded_pixels_from_tokens_and_copies_the_rest(monkeypat
     monkeypatch.setattr(m, "dynamics", lambda *a, **k: (dynamics(*a, **k)[0], flow))
     gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
     m.cfg.occlusion_tolerance = 0.0
+    m.cfg.backdrop_tolerance = 0.0
     plain = m.step(ctx, act, text, mech, gens())[0]
     m.cfg.occlusion_tolerance = 0.75
     drawn = m.step(ctx, act, text, mech, gens())[0]
@@ -266,10 +269,100 @@ def test_step_with_carry_copies_pixels_and_never_blurs(monkeypatch):
     m.cfg.carry_flow = True
     z, carry = ctx, None
     for _ in range(4):
-        nxt, _, carry = m.step(z, act, text, mech, None, None, carry)
-        z = torch.cat([z[:, 1:], nxt[:, None]], 1)
+        nxt, tick = m.step(z, act, text, mech, None, TickState(carry=carry))
+        z, carry = torch.cat([z[:, 1:], nxt[:, None]], 1), tick.carry
     inner = m.latent_to_frames(z[:, -1])[:, :-8]  # away from the revealed bottom rows
     assert set(inner.unique().tolist()) <= values
     m.cfg.carry_flow = False
     blurred = m.latent_to_frames(m.step(ctx, act, text, mech)[0])[:, :-8]
     assert not set(blurred.unique().tolist()) <= values
+
+
+def _walk_past_a_still_sprite(m, ticks):
+    """A random map scrolling 2 px per tick to the left under a red sprite held still on screen at
+    pixels 40-47 (cells 10-11): the truth frames, and the motion field the dynamics net would give."""
+    g = torch.Generator().manual_seed(0)
+    world = torch.randint(0, 256, (128, 128 + 2 * ticks + 8, 3), dtype=torch.uint8, generator=g)
+    truth = []
+    for t in range(ticks + 4):
+        f = world[:, 2 * t : 2 * t + 128].clone()
+        f[40:48, 40:48] = torch.tensor([255, 0, 0], dtype=torch.uint8)
+        truth.append(f)
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[0, 0] = 2.0
+    flow[0, :, 10:12, 10:12] = 0.0
+    return torch.stack(truth), flow
+
+
+def test_backdrop_shows_the_map_behind_a_still_sprite_instead_of_a_trail(monkeypatch):
+    m, _, _, text, mech = _two_sessions()
+    m.cfg.reveal_lookahead = 0
+    truth, flow = _walk_past_a_still_sprite(m, 8)
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), flow))
+
+    def play(tolerance):
+        m.cfg.backdrop_tolerance = tolerance
+        z, tick = m.frames_to_latent(truth[None, :4]), TickState()
+        for _ in range(8):
+            nxt, tick = m.step(z, torch.tensor([8]), text[:1], mech[:1], None, tick)
+            z = torch.cat([z[:, 1:], nxt[:, None]], 1)
+        return m.latent_to_frames(z[0, -1])
+
+    # the map that emerged left of the sprite in ticks 5-8, once a walk of the sprite's width (4 ticks)
+    # has washed the sprite out of the backdrop (it starts as the first frame, sprite included)
+    behind = (slice(40, 48), slice(32, 40))
+    with_backdrop, without = play(0.75), play(0.0)
+    assert torch.equal(with_backdrop[behind], truth[11][behind])  # the map, exactly
+    assert (without[behind] == torch.tensor([255, 0, 0], dtype=torch.uint8)).all(-1).float().mean() > 0.9
+    assert torch.equal(with_backdrop[40:48, 40:48], truth[11][40:48, 40:48])  # the sprite stays
+
+
+def test_background_flow_votes_out_a_sprite():
+    from inference.model.backdrop import background_flow, sprite_cells
+
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[0, 0] = 2.0
+    flow[0, :, 10:14, 10:13] = 0.0  # an avatar-sized block of 4x3 cells held still
+    back = background_flow(flow)
+    assert torch.equal(back[0, 0], torch.full((32, 32), 2.0))
+    hidden = sprite_cells(flow, back, 0.75)[0, 0]
+    assert hidden[10:14, 10:13].all() and int(hidden.sum()) == 12
+
+
+def test_backdrop_keeps_the_map_behind_a_sprite_while_the_player_stands_still(monkeypatch):
+    """Walk, stop, walk on: the pause must not let the avatar into the backdrop (it would be stamped
+    onto the map as a ghost copy when the walk resumes)."""
+    m, _, _, text, mech = _two_sessions()
+    m.cfg.reveal_lookahead = 0
+    truth, walking = _walk_past_a_still_sprite(m, 8)
+    flows = [walking] * 6 + [torch.zeros_like(walking)] * 4 + [walking] * 2
+    it = iter(flows)
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), next(it)))
+    z, tick = m.frames_to_latent(truth[None, :4]), TickState()
+    for _ in flows:
+        nxt, tick = m.step(z, torch.tensor([8]), text[:1], mech[:1], None, tick)
+        z = torch.cat([z[:, 1:], nxt[:, None]], 1)
+    frame = m.latent_to_frames(z[0, -1])
+    # 8 walking ticks in all: the map behind the sprite is the truth's, no red copy of the sprite
+    assert torch.equal(frame[40:48, 36:40], truth[11][40:48, 36:40])
+    assert torch.equal(frame[40:48, 40:48], truth[11][40:48, 40:48])
+
+
+def test_a_layer_stepping_whole_pixels_out_of_phase_is_not_taken_for_sprites(monkeypatch):
+    """A layer scrolling 0.5 px per tick whose cells carry different remainders: on any tick some cells
+    step 1 px and their neighbours 0. That is one layer, not a sprite over a map: nothing may be
+    copied from the backdrop, the frame must be what the plain warp gives."""
+    m, ctx, act, text, mech = _two_sessions()
+    m.cfg.reveal_lookahead = 0
+    flow = torch.zeros(2, 2, 32, 32)
+    flow[:, 0] = 0.5
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow))
+    carry = torch.zeros(2, 2, 32, 32)
+    carry[:, 0, :, ::2] = 0.25  # every other column of cells a step ahead
+    back = m.frames_to_latent(torch.randint(0, 256, (2, 128, 128, 3), dtype=torch.uint8))
+    hidden = torch.ones(2, 1, 32, 32, dtype=torch.bool)  # even a stale backdrop everywhere
+    with_backdrop, tick = m.step(ctx, act, text, mech, None, TickState(carry=carry, backdrop=(back, hidden)))
+    m.cfg.backdrop_tolerance = 0.0
+    plain, _ = m.step(ctx, act, text, mech, None, TickState(carry=carry))
+    assert torch.equal(with_backdrop, plain)
+    assert not tick.backdrop[1].any()  # the layer moves: no sprite cells

@@ -81,21 +81,29 @@ def test_snapshot_resumes_the_moment(backend):
     assert np.array_equal(backend.step([state], [4])[0], backend.step([restored], [4])[0])
 
 
-def test_snapshot_keeps_the_flow_carry(backend):
-    assert backend.cfg.carry_flow  # the serving default
+def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backend):
+    assert backend.cfg.carry_flow and backend.cfg.backdrop_tolerance > 0  # the serving defaults
     state, _ = backend.reset(WorldSetup(prompt="a side-view forest", seed=2))
     for _ in range(3):
         backend.step([state], [8])
     assert state.data["flow_carry"].shape == (2, 32, 32)
+    assert state.data["backdrop"].shape == (128, 128, 3) and state.data["backdrop_hidden"].shape == (32, 32)
     blob = backend.snapshot(state)
     restored, _ = backend.reset(WorldSetup(prompt="ignored", spawn_state=blob))
-    assert np.array_equal(restored.data["flow_carry"], state.data["flow_carry"])
+    for key in ("flow_carry", "backdrop", "backdrop_hidden"):
+        assert np.array_equal(restored.data[key], state.data[key])
     assert np.array_equal(backend.step([state], [8])[0], backend.step([restored], [8])[0])
     z = dict(np.load(io.BytesIO(blob)))
     z["flow_carry"] = np.full((2, 32, 32), 3.0, np.float32)  # not a remainder of a whole-pixel move
     buf = io.BytesIO()
     np.savez(buf, **z)
     with pytest.raises(ValueError, match="flow carry"):
+        backend.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
+    z = dict(np.load(io.BytesIO(blob)))
+    z["backdrop"] = z["backdrop"][:64]
+    buf = io.BytesIO()
+    np.savez(buf, **z)
+    with pytest.raises(ValueError, match="backdrop"):
         backend.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
 
 

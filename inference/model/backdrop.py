@@ -1,0 +1,72 @@
+"""Backdrop memory: the map hidden behind sprites that stay still on screen while the map scrolls.
+
+Why: the camera follows the avatar, so in top-down worlds the avatar (and in side view the sun) stays
+put while the map moves under it. The map pixels emerging at the sprite's trailing edge are copied, by
+the motion field, from inside the sprite's cells: the sprite's edge is dragged along as a trail, a line
+drawn across the map behind the avatar on every walk. Those pixels are not new map, though: a few ticks
+ago they lay beside the sprite, on screen. The backdrop keeps them. It is a frame-sized image per
+session that holds the current frame wherever the content moves with the map, and, under a sprite, the
+map that was last seen there, moved along with the map's motion. Emerging pixels are copied from it:
+exact, and free (two warps and a median filter, no token pass).
+
+The map's motion under a sprite is the motion field with the sprite's cells voted out: a per-cell
+median over a `window`-cell neighbourhood (the avatar covers at most 4x4 of the 32x32 cells; a 7x7
+window outvotes it). A cell is a sprite's where its own motion differs from that by more than the
+tolerance.
+
+At the start (or after a snapshot without a backdrop) the backdrop is the frame itself, sprites
+included; a walk of a sprite's width washes them out of it, so the first ticks of the first walk may
+still trail. The sprite cells found while the map moved are kept while it stands still (`update`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def background_flow(flow: torch.Tensor, window: int = 7) -> torch.Tensor:
+    """(B, 2, h, w) cell motion field -> the map's motion: each vector the median of its window."""
+    b, c, h, w = flow.shape
+    x = F.pad(flow, (window // 2,) * 4, mode="replicate")
+    cols = x.unfold(2, window, 1).unfold(3, window, 1).reshape(b, c, h, w, window * window)
+    return cols.median(dim=-1).values
+
+
+def sprite_cells(flow: torch.Tensor, background: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """(B, 1, h, w) bool: cells whose motion differs from the map's by more than `tolerance` px."""
+    return (flow - background).abs().amax(1, keepdim=True) > tolerance
+
+
+def emerging(model, backdrop: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """The backdrop (B, C, h, w latent) moved by the tick's motion field: for a pixel emerging from behind
+    a sprite, the map that was hidden there (its source lies in the sprite's cells, where the backdrop
+    holds map, not sprite)."""
+    return model.warp(backdrop, flow)
+
+
+def update(
+    model,
+    backdrop: torch.Tensor,
+    hidden_before: torch.Tensor | None,
+    flow: torch.Tensor,
+    motion: torch.Tensor,
+    frame: torch.Tensor,
+    tolerance: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next tick's backdrop and sprite cells: `frame` (the new latent, B, C, h, w) where content moves
+    with the map, the old backdrop moved with the map's motion under sprite cells (B, 1, h, w bool).
+    `flow` is the motion field the tick applied (whole pixels, with `carry_flow`), `motion` the one the
+    net predicted: sprites are told apart on it, so a layer scrolling 0.5 px per tick, whose cells step
+    by 0 or 1 px on different ticks, is not taken for sprites.
+
+    While the map stands still (the player stopped) nothing tells a sprite from the map, so the sprite
+    cells found while it moved (`hidden_before`) stay sprite cells and keep the map last seen behind
+    them; else the backdrop would take in the avatar itself and stamp a copy of it on the map at the
+    next step."""
+    map_motion = background_flow(motion)
+    hidden = sprite_cells(motion, map_motion, tolerance)  # cells: one latent vector each
+    if hidden_before is not None:
+        still = map_motion.abs().amax(1, keepdim=True) <= 0.25
+        hidden = hidden | (hidden_before & still)
+    return torch.where(hidden, model.warp(backdrop, background_flow(flow)), frame), hidden
