@@ -1,0 +1,36 @@
+"""Validation free play (`python -m inference.evaluation.freeplay`): the tool serving settings are chosen with."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from inference.backends.neural import DEFAULT_WEIGHTS
+from inference.evaluation import freeplay
+
+pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="shipped weights missing")
+
+
+def test_plays_validation_sessions_and_saves_their_strips(tmp_path, capsys):
+    png = tmp_path / "strips.png"
+    freeplay.main(
+        ["--episodes", "0,5", "--seconds", "0.5", "--set", "backdrop_tolerance=0", "--png", str(png)]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["episodes"] == [0, 5] and out["cameras"] == ["topdown", "side"]
+    assert out["settings"] == {"backdrop_tolerance": 0}
+    assert out["collapse_free_seconds"] == [0.5, 0.5] and out["failures"] == [None, None]
+    assert Image.open(png).size[1] == 2 * 128  # one strip per session
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(SystemExit):
+        freeplay.main(["--set", "carry_flow"])  # no value
+    with pytest.raises(SystemExit):
+        freeplay.main(["--set", "carry_flow=yes please"])  # not JSON
+    with pytest.raises(SystemExit):
+        freeplay.main(["--episodes", "24"])  # beyond the validation split
+    with pytest.raises(ValueError, match="no ModelConfig setting named 'carry'"):
+        freeplay.freeplay([0], 0.1, {"carry": True})
