@@ -164,6 +164,8 @@ CELERY_BEAT_SCHEDULE = {
     "recommend-aggregates-refresh": {"task": "recommend.tasks.aggregates_refresh", "schedule": 60.0},
     "recommend-ranker-fit": {"task": "recommend.tasks.ranker_fit", "schedule": 15 * 60.0},
     "recommend-embeddings-backfill": {"task": "recommend.tasks.embeddings_backfill", "schedule": 5 * 60.0},
+    # captured moments (worlds.Moment, ~0.3 MB of state each) expire after WORLDFEED_MOMENT_TTL_DAYS
+    "worlds-moments-expire": {"task": "worlds.tasks.moments_expire", "schedule": 60 * 60.0},
 }
 
 # --- The world model and live play ------------------------------------------------------------
@@ -184,6 +186,9 @@ WORLDFEED_MAX_ACTIONS_PER_SECOND = 60
 WORLDFEED_MAX_MESSAGE_BYTES = 1024
 WORLDFEED_MAX_SESSIONS_PER_VIEWER = int(env("WORLDFEED_MAX_SESSIONS_PER_VIEWER", "3"))
 WORLDFEED_EMBEDDED_CONCURRENCY = int(env("WORLDFEED_EMBEDDED_CONCURRENCY", "8"))
+# A captured moment ("remix from this moment") can be remixed from for this long; a remix copies its
+# state into the new world's spawn point, so expiry never touches a world.
+WORLDFEED_MOMENT_TTL_DAYS = float(env("WORLDFEED_MOMENT_TTL_DAYS", "30"))
 
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"

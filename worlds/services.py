@@ -423,3 +423,18 @@ def world_hold(*, world: World) -> World:
             )
     world.status = locked.status
     return world
+
+
+def moments_expire(*, older_than: timedelta | None = None, batch: int = 500) -> int:
+    """Delete captured moments older than `older_than` (default: settings.WORLDFEED_MOMENT_TTL_DAYS), in
+    batches so a large backlog never holds one long transaction. Worlds remixed from a moment keep
+    their own copy of its state (a SpawnPoint), so nothing a world needs is lost. Returns the count."""
+    if older_than is None:
+        older_than = timedelta(days=settings.WORLDFEED_MOMENT_TTL_DAYS)
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(Moment.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += Moment.objects.filter(pk__in=ids).delete()[0]

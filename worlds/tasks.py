@@ -23,3 +23,11 @@ def render_world_preview(*, world_id: int) -> None:
     world = World.objects.filter(pk=world_id).first()
     if world is not None:
         world_render_preview(world=world)
+
+
+@shared_task(name="worlds.tasks.moments_expire", ignore_result=True)
+def moments_expire() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): delete moments past WORLDFEED_MOMENT_TTL_DAYS. Idempotent."""
+    from worlds.services import moments_expire as expire
+
+    return expire()

@@ -252,3 +252,27 @@ def test_seed_worlds_is_idempotent_and_varied():
     assert worlds.filter(depth__gte=2).exists()  # a remix chain ships with the catalogue
     assert worlds.filter(remix_count__gte=1).exists()
     assert len({m for w in worlds for m in w.mechanics}) >= 6
+
+
+def test_moments_expire_after_their_ttl_and_remixes_keep_their_copy(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from worlds.tasks import moments_expire
+
+    settings.WORLDFEED_MOMENT_TTL_DAYS = 30
+    parent = WorldFactory()
+    old, fresh = (
+        Moment.objects.create(world=parent, state=b"s", backend="engine", preview=b"", viewer_key="s:x")
+        for _ in range(2)
+    )
+    Moment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    remix = services.world_draft_create(
+        creator=UserFactory(), title="R", prompt="p", mechanics=[], parent=parent, moment=old
+    )
+    assert moments_expire() == 1  # the Celery task, run in-process
+    assert list(Moment.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert bytes(world_spawn_point(world=remix).state) == b"s"  # the remix's own copy
+    assert services.moments_expire(older_than=timedelta(0), batch=1) == 1  # batches until done
+    assert not Moment.objects.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -76,7 +77,9 @@ def world_remix(request: HttpRequest, world_id: int) -> HttpResponse:
     moment_id = request.GET.get("moment")
     moment = selectors.moment_get(moment_id=moment_id, world=parent) if moment_id else None
     if moment_id and moment is None:
-        raise Http404("No such moment.")
+        raise Http404(
+            f"No such moment: moments can be remixed from for {settings.WORLDFEED_MOMENT_TTL_DAYS:g} days."
+        )
     context = {
         "parent": parent,
         "moment": moment,
