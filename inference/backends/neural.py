@@ -145,6 +145,7 @@ class NeuralBackend(WorldModelBackend):
             if tick.backdrop is not None:
                 kept["backdrop"] = m.latent_to_frames(tick.backdrop[0]).cpu().numpy()
                 kept["backdrop_hidden"] = tick.backdrop[1][:, 0].cpu().numpy()
+                kept["backdrop_seen"] = tick.backdrop[2][:, 0].cpu().numpy()
         out = []
         for i, (s, f) in enumerate(zip(states, frames, strict=True)):
             for key, values in kept.items():
@@ -157,7 +158,7 @@ class NeuralBackend(WorldModelBackend):
     def _backdrops(self, states: Sequence[SessionState]):
         """The sessions' backdrop memories as one batch (latent, sprite cells): state "backdrop" (uint8
         frame-sized pixels, which keeps it on the 8-bit grid so a snapshot resumes exactly) and
-        "backdrop_hidden" ((h, w) bool); a session without one (new, or an old snapshot) starts from its
+        "backdrop_hidden" ((h, w) bool) and "backdrop_seen" ((H, W) bool); a session without one (new, or an old snapshot) starts from its
         last frame, no sprite cells known. None when the backdrop is off or no session has one yet."""
         if self.cfg.backdrop_tolerance <= 0:
             return None
@@ -167,9 +168,11 @@ class NeuralBackend(WorldModelBackend):
         n = self.cfg.latent_size
         px = np.stack([s.data["ctx"][-1] if b is None else b for s, b in zip(states, kept, strict=True)])
         hidden = np.stack([s.data.get("backdrop_hidden", np.zeros((n, n), bool)) for s in states])
+        seen = np.stack([s.data.get("backdrop_seen", np.zeros(self.frame_shape, bool)) for s in states])
         return (
             self.model.frames_to_latent(torch.from_numpy(px).to(self.device)),
             torch.from_numpy(hidden)[:, None].to(self.device),
+            torch.from_numpy(seen)[:, None].to(self.device),
         )
 
     def _margins(self, states: Sequence[SessionState], last: torch.Tensor):
@@ -218,7 +221,7 @@ class NeuralBackend(WorldModelBackend):
             ),
             **({"flow_carry": d["flow_carry"]} if d.get("flow_carry") is not None else {}),
             **(
-                {"backdrop": d["backdrop"], "backdrop_hidden": d["backdrop_hidden"]}
+                {k: d[k] for k in ("backdrop", "backdrop_hidden", "backdrop_seen")}
                 if d.get("backdrop") is not None
                 else {}
             ),
@@ -249,12 +252,13 @@ class NeuralBackend(WorldModelBackend):
             return {}
         n = self.cfg.latent_size
         px, hidden = z["backdrop"].astype(np.uint8), z["backdrop_hidden"].astype(bool)
-        if px.shape != (*self.frame_shape, 3) or hidden.shape != (n, n):
+        seen = z["backdrop_seen"].astype(bool)
+        if px.shape != (*self.frame_shape, 3) or hidden.shape != (n, n) or seen.shape != self.frame_shape:
             raise ValueError(
-                f"spawn_state has a backdrop of shapes {px.shape} and {hidden.shape}, expected "
-                f"{(*self.frame_shape, 3)} and {(n, n)}"
+                f"spawn_state has a backdrop of shapes {px.shape}, {hidden.shape} and {seen.shape}, expected "
+                f"{(*self.frame_shape, 3)}, {(n, n)} and {self.frame_shape}"
             )
-        return {"backdrop": px, "backdrop_hidden": hidden}
+        return {"backdrop": px, "backdrop_hidden": hidden, "backdrop_seen": seen}
 
     def _restore_carry(self, z) -> dict:
         if "flow_carry" not in z.files:

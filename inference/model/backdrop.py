@@ -38,35 +38,49 @@ def sprite_cells(flow: torch.Tensor, background: torch.Tensor, tolerance: float)
     return (flow - background).abs().amax(1, keepdim=True) > tolerance
 
 
-def emerging(model, backdrop: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """The backdrop (B, C, h, w latent) moved by the tick's motion field: for a pixel emerging from behind
-    a sprite, the map that was hidden there (its source lies in the sprite's cells, where the backdrop
-    holds map, not sprite)."""
-    return model.warp(backdrop, flow)
+def emerging(model, backdrop: torch.Tensor, seen: torch.Tensor | None, flow: torch.Tensor):
+    """The backdrop (B, C, h, w latent) moved by the tick's motion field, and where it holds map that was
+    really seen (B, 1, H, W bool): for a pixel emerging from behind a sprite, the map that was hidden
+    there (its source lies in the sprite's cells, where the backdrop holds map, not sprite)."""
+    moved = model.warp(backdrop, flow)
+    if seen is None:
+        return moved, torch.zeros_like(model.revealed_pixels(flow))
+    return moved, model.warp_pixels(seen.float(), flow, mode="nearest") > 0.5
 
 
 def update(
     model,
     backdrop: torch.Tensor,
     hidden_before: torch.Tensor | None,
+    seen: torch.Tensor | None,
     flow: torch.Tensor,
     motion: torch.Tensor,
     frame: torch.Tensor,
     tolerance: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The next tick's backdrop and sprite cells: `frame` (the new latent, B, C, h, w) where content moves
-    with the map, the old backdrop moved with the map's motion under sprite cells (B, 1, h, w bool).
-    `flow` is the motion field the tick applied (whole pixels, with `carry_flow`), `motion` the one the
-    net predicted: sprites are told apart on it, so a layer scrolling 0.5 px per tick, whose cells step
-    by 0 or 1 px on different ticks, is not taken for sprites.
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The next tick's backdrop, sprite cells and seen pixels: `frame` (the new latent, B, C, h, w) where
+    content moves with the map, the old backdrop moved with the map's motion under sprite cells (B, 1,
+    h, w bool); a pixel is seen (B, 1, H, W bool) where it came from the frame, or was moved in from a
+    seen one. `flow` is the motion field the tick applied (whole pixels, with `carry_flow`), `motion` the
+    one the net predicted: sprites are told apart on it, so a layer scrolling 0.5 px per tick, whose
+    cells step by 0 or 1 px on different ticks, is not taken for sprites.
 
-    While the map stands still (the player stopped) nothing tells a sprite from the map, so the sprite
-    cells found while it moved (`hidden_before`) stay sprite cells and keep the map last seen behind
-    them; else the backdrop would take in the avatar itself and stamp a copy of it on the map at the
-    next step."""
+    Until the map has moved out from under a sprite, the backdrop there is not seen: it starts as the
+    frame, sprite included, and copying it would stamp a ghost copy of the sprite on the map, so those
+    pixels are copied as before instead. While the map stands still (the player stopped) nothing tells
+    a sprite from the map, so the sprite cells found while it moved (`hidden_before`) stay sprite cells
+    and keep the map last seen behind them."""
     map_motion = background_flow(motion)
     hidden = sprite_cells(motion, map_motion, tolerance)  # cells: one latent vector each
     if hidden_before is not None:
         still = map_motion.abs().amax(1, keepdim=True) <= 0.25
         hidden = hidden | (hidden_before & still)
-    return torch.where(hidden, model.warp(backdrop, background_flow(flow)), frame), hidden
+    background = background_flow(flow)
+    p = model.cfg.patch
+    hidden_px = F.interpolate(hidden.float(), scale_factor=p, mode="nearest") > 0
+    if seen is None:  # a fresh backdrop is the frame: seen, except under the sprites found now
+        seen = ~hidden_px
+    moved_seen = model.warp_pixels(seen.float(), background, mode="nearest") > 0.5
+    moved_seen = moved_seen & ~model.revealed_pixels(background)
+    seen = torch.where(hidden_px, moved_seen, torch.ones_like(hidden_px))
+    return torch.where(hidden, model.warp(backdrop, background), frame), hidden, seen

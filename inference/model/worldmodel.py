@@ -37,11 +37,12 @@ class TickState:
     """What a batch of sessions carries from one serving tick to the next besides its context frames
     (batch-first tensors; None = start fresh): the look-ahead margin (canvas latent (B, C, h+2m, w+2m),
     pixel validity (B, 1, H+2mp, W+2mp)), the motion field's sub-pixel remainder (B, 2, h, w) and the
-    backdrop memory (latent (B, C, h, w), sprite cells (B, 1, h, w) bool or None = not known yet)."""
+    backdrop memory (latent (B, C, h, w), sprite cells (B, 1, h, w) bool, seen pixels (B, 1, H, W)
+    bool; None = not known yet)."""
 
     margin: tuple[torch.Tensor, torch.Tensor] | None = None
     carry: torch.Tensor | None = None
-    backdrop: tuple[torch.Tensor, torch.Tensor | None] | None = None
+    backdrop: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None] | None = None
 
 
 class Conditioner(nn.Module):
@@ -341,12 +342,14 @@ class WorldModel(nn.Module):
         rev = self.revealed_pixels(flow)
         back = None
         if cfg.backdrop_tolerance > 0:
-            back, hidden_before = state.backdrop if state.backdrop is not None else (ctx[:, -1], None)
+            back, hidden_before, back_seen = state.backdrop or (ctx[:, -1], None, None)
             if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
                 hidden = self.disoccluded_pixels(motion, cfg.backdrop_tolerance) & ~rev
                 p = cfg.patch
-                seen_px = F.pixel_shuffle(backdrop.emerging(self, back, flow), p)
-                pred = F.pixel_unshuffle(torch.where(hidden, seen_px, F.pixel_shuffle(pred, p)), p)
+                behind, known = backdrop.emerging(self, back, back_seen, flow)
+                hidden = hidden & known  # else copied as before: a trail, not a ghost of the sprite
+                behind_px = F.pixel_shuffle(behind, p)
+                pred = F.pixel_unshuffle(torch.where(hidden, behind_px, F.pixel_shuffle(pred, p)), p)
         m, p = cfg.reveal_lookahead, cfg.patch
         margin = None
         if m <= 0:
@@ -368,7 +371,9 @@ class WorldModel(nn.Module):
             z = F.pixel_unshuffle(x, p)
             margin = lookahead.paste(canvas, valid, z, m, p)
         if back is not None:
-            back = backdrop.update(self, back, hidden_before, flow, motion, z, cfg.backdrop_tolerance)
+            back = backdrop.update(
+                self, back, hidden_before, back_seen, flow, motion, z, cfg.backdrop_tolerance
+            )
         return z, TickState(margin, carry, back)
 
     def param_count(self) -> int:

@@ -90,7 +90,7 @@ def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backend):
     assert state.data["backdrop"].shape == (128, 128, 3) and state.data["backdrop_hidden"].shape == (32, 32)
     blob = backend.snapshot(state)
     restored, _ = backend.reset(WorldSetup(prompt="ignored", spawn_state=blob))
-    for key in ("flow_carry", "backdrop", "backdrop_hidden"):
+    for key in ("flow_carry", "backdrop", "backdrop_hidden", "backdrop_seen"):
         assert np.array_equal(restored.data[key], state.data[key])
     assert np.array_equal(backend.step([state], [8])[0], backend.step([restored], [8])[0])
     z = dict(np.load(io.BytesIO(blob)))
