@@ -5,6 +5,7 @@ the session tasks, never in a prefork parent.
 """
 
 import os
+import sys
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
@@ -14,6 +15,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("worldfeed")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def thread_worker_argv(queues: list[str], concurrency: int, node: str, loglevel: str = "INFO") -> list[str]:
+    """The command line of a short-lived thread-pool worker process that shares a Redis with others (the
+    play benchmark's stack, the integration tests): no heartbeat, mingle or gossip with its neighbours."""
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker",
+        "-Q", ",".join(queues), "--pool", "threads", "--concurrency", str(concurrency),
+        "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", loglevel, "-n", node,
+    ]  # fmt: skip
 
 
 @worker_ready.connect

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 import redis
 
 from config.celery import app as celery_app
+from config.celery import thread_worker_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,27 +57,7 @@ def redis_celery_worker(
         **env,
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            ",".join(unique_queues),
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(concurrency),
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-            "-n",
-            f"{prefix}@%h",
-        ],
+        thread_worker_argv(unique_queues, concurrency, f"{prefix}@%h"),
         cwd=ROOT,
         env=worker_env,
         stdout=subprocess.PIPE,

@@ -156,24 +156,26 @@ class NeuralBackend(WorldModelBackend):
         return out
 
     def _backdrops(self, states: Sequence[SessionState]):
-        """The sessions' backdrop memories as one batch (latent, sprite cells): state "backdrop" (uint8
-        frame-sized pixels, which keeps it on the 8-bit grid so a snapshot resumes exactly) and
-        "backdrop_hidden" ((h, w) bool) and "backdrop_seen" ((H, W) bool); a session without one (new, or an old snapshot) starts from its
-        last frame, no sprite cells known. None when the backdrop is off or no session has one yet."""
-        if self.cfg.backdrop_tolerance <= 0:
+        """The sessions' backdrop memories as one batch (latent, sprite cells, seen pixels): state
+        "backdrop" (uint8 frame-sized pixels, which keeps it on the 8-bit grid so a snapshot resumes
+        exactly), "backdrop_hidden" ((h, w) bool) and "backdrop_seen" ((H, W) bool). A session without
+        one (new, or an old snapshot) gets a fresh one (`inference.model.backdrop.fresh`: its last frame,
+        nothing seen), the same as the model starts alone, so a session's frames do not depend on its
+        batch. None when the backdrop is off or no session has one yet."""
+        if self.cfg.backdrop_tolerance <= 0 or all(s.data.get("backdrop") is None for s in states):
             return None
-        kept = [s.data.get("backdrop") for s in states]
-        if all(b is None for b in kept):
-            return None  # the model starts every session from its last frame
         n = self.cfg.latent_size
-        px = np.stack([s.data["ctx"][-1] if b is None else b for s, b in zip(states, kept, strict=True)])
-        hidden = np.stack([s.data.get("backdrop_hidden", np.zeros((n, n), bool)) for s in states])
-        seen = np.stack([s.data.get("backdrop_seen", np.zeros(self.frame_shape, bool)) for s in states])
-        return (
-            self.model.frames_to_latent(torch.from_numpy(px).to(self.device)),
-            torch.from_numpy(hidden)[:, None].to(self.device),
-            torch.from_numpy(seen)[:, None].to(self.device),
+
+        def fields(s):
+            if s.data.get("backdrop") is None:  # fresh: its last frame, no sprite cells, nothing seen
+                return s.data["ctx"][-1], np.zeros((n, n), bool), np.zeros(self.frame_shape, bool)
+            return s.data["backdrop"], s.data["backdrop_hidden"], s.data["backdrop_seen"]
+
+        px, hidden, seen = (
+            torch.from_numpy(np.stack(column)).to(self.device)
+            for column in zip(*map(fields, states), strict=True)
         )
+        return self.model.frames_to_latent(px), hidden[:, None], seen[:, None]
 
     def _margins(self, states: Sequence[SessionState], last: torch.Tensor):
         """The sessions' look-ahead margins as one batch (state: "margin", the canvas as uint8 pixels,
@@ -251,6 +253,8 @@ class NeuralBackend(WorldModelBackend):
         if "backdrop" not in z.files:
             return {}
         n = self.cfg.latent_size
+        if not {"backdrop_hidden", "backdrop_seen"} <= set(z.files):
+            raise ValueError("spawn_state has a backdrop without its sprite cells and seen pixels")
         px, hidden = z["backdrop"].astype(np.uint8), z["backdrop_hidden"].astype(bool)
         seen = z["backdrop_seen"].astype(bool)
         if px.shape != (*self.frame_shape, 3) or hidden.shape != (n, n) or seen.shape != self.frame_shape:

@@ -229,6 +229,30 @@ def bench(backend, prompt: str, mechanics: tuple, frames: int = 200, batch: int 
     }
 
 
+def collapse_limits(eps, every: int = 8) -> tuple[float, float, list[float]]:
+    """The collapse detector's limits from ground-truth frames (every `every`-th of each episode):
+    noise limit (3x the noisiest frame, at least 40), structure limit (half the 5th percentile) and the
+    frames' structure scores."""
+    frames = eps.frames[:, ::every].reshape(-1, *eps.frames.shape[2:])
+    noise_limit = max(3.0 * max(noise_score(f) for f in frames), 40.0)
+    structures = [structure(f) for f in frames]
+    return noise_limit, 0.5 * float(np.percentile(structures, 5)), structures
+
+
+def free_play_starts(backend, eps, episodes) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(context frames, prompt embedding, mechanics) per free-play session: even episodes start from a
+    text-to-world frame (seeded per episode), odd ones from their recorded frames."""
+    ctx_n = backend.cfg.context
+    starts = []
+    for j in episodes:
+        if j % 2 == 0:
+            f0 = backend.generate_first([eps.text[j]], [eps.mechanics[j]], [EVAL_FIRST_SEED + 100 + j])[0]
+            starts.append((np.repeat(f0[None], ctx_n, 0), eps.text[j], eps.mechanics[j]))
+        else:
+            starts.append((eps.frames[j, :ctx_n], eps.text[j], eps.mechanics[j]))
+    return starts
+
+
 def evaluate(
     weights: str | Path | None = None,
     json_path: str | Path | None = None,
@@ -290,21 +314,8 @@ def evaluate(
     for j in range(min(8, len(eps))):
         firsts.append(backend.generate_first([eps.text[j]], [eps.mechanics[j]], [EVAL_FIRST_SEED + j])[0])
     # --- long free play ---
-    gt_noise = max(
-        noise_score(f) for f in eps.frames[:, :: max(1, horizon // 4)].reshape(-1, *eps.frames.shape[2:])
-    )
-    noise_limit = max(3.0 * gt_noise, 40.0)
-    gt_structure = [
-        structure(f) for f in eps.frames[:, :: max(1, horizon // 4)].reshape(-1, *eps.frames.shape[2:])
-    ]
-    structure_limit = 0.5 * float(np.percentile(gt_structure, 5))
-    starts = []
-    for j in range(collapse_sessions):
-        if j % 2 == 0:
-            f0 = backend.generate_first([eps.text[j]], [eps.mechanics[j]], [EVAL_FIRST_SEED + 100 + j])[0]
-            starts.append((np.repeat(f0[None], ctx_n, 0), eps.text[j], eps.mechanics[j]))
-        else:
-            starts.append((eps.frames[j, :ctx_n], eps.text[j], eps.mechanics[j]))
+    noise_limit, structure_limit, gt_structure = collapse_limits(eps, every=max(1, horizon // 4))
+    starts = free_play_starts(backend, eps, range(collapse_sessions))
     secs, reasons, snaps, sharp = collapse_runs(
         backend, starts, collapse_seconds, fps, noise_limit, seed, progress, structure_limit=structure_limit
     )

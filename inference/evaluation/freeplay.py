@@ -19,8 +19,7 @@ import time
 import numpy as np
 import torch
 
-from inference.evaluation.evaluate import EVAL_FIRST_SEED, collapse_runs
-from inference.evaluation.metrics import noise_score, structure
+from inference.evaluation.evaluate import collapse_limits, collapse_runs, free_play_starts
 from inference.training.data import load_or_record
 
 VALIDATION = ("train", 24, 36, 7)  # split, episodes, length, data seed
@@ -53,17 +52,8 @@ def freeplay(
             raise ValueError(f"no ModelConfig setting named {name!r}")
         setattr(backend.cfg, name, value)
     eps = load_or_record(*VALIDATION, progress=False)
-    frames = eps.frames[:, ::8].reshape(-1, *eps.frames.shape[2:])
-    noise_limit = max(3.0 * max(noise_score(f) for f in frames), 40.0)
-    structure_limit = 0.5 * float(np.percentile([structure(f) for f in frames], 5))
-    ctx_n = backend.cfg.context
-    starts = []
-    for j in episodes:
-        if j % 2 == 0:
-            f0 = backend.generate_first([eps.text[j]], [eps.mechanics[j]], [EVAL_FIRST_SEED + 100 + j])[0]
-            starts.append((np.repeat(f0[None], ctx_n, 0), eps.text[j], eps.mechanics[j]))
-        else:
-            starts.append((eps.frames[j, :ctx_n], eps.text[j], eps.mechanics[j]))
+    noise_limit, structure_limit, _ = collapse_limits(eps)
+    starts = free_play_starts(backend, eps, episodes)
     t0 = time.time()
     secs, reasons, snaps, _ = collapse_runs(
         backend, starts, seconds, fps, noise_limit, 0, False, keep_every_s=15, structure_limit=structure_limit

@@ -14,9 +14,10 @@ median over a `window`-cell neighbourhood (the avatar covers at most 4x4 of the 
 window outvotes it). A cell is a sprite's where its own motion differs from that by more than the
 tolerance.
 
-At the start (or after a snapshot without a backdrop) the backdrop is the frame itself, sprites
-included; a walk of a sprite's width washes them out of it, so the first ticks of the first walk may
-still trail. The sprite cells found while the map moved are kept while it stands still (`update`).
+At the start (or after a snapshot without a backdrop: `fresh`) the backdrop is the frame itself, sprites
+included, and nothing in it counts as seen; pixels under a sprite become seen as the map moves in from
+beside it, so the first walk of a session still trails for a sprite's width. The sprite cells found
+while the map moved are kept while it stands still (`update`).
 """
 
 from __future__ import annotations
@@ -38,21 +39,26 @@ def sprite_cells(flow: torch.Tensor, background: torch.Tensor, tolerance: float)
     return (flow - background).abs().amax(1, keepdim=True) > tolerance
 
 
-def emerging(model, backdrop: torch.Tensor, seen: torch.Tensor | None, flow: torch.Tensor):
+def fresh(frame: torch.Tensor, patch: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A new backdrop for latent frames (B, C, h, w): the frame itself, no sprite cells, nothing seen
+    (an all-unseen backdrop is how `update` knows it is new)."""
+    b, _, h, w = frame.shape
+    cells = torch.zeros(b, 1, h, w, dtype=torch.bool, device=frame.device)
+    return frame, cells, torch.zeros(b, 1, h * patch, w * patch, dtype=torch.bool, device=frame.device)
+
+
+def emerging(model, backdrop: torch.Tensor, seen: torch.Tensor, flow: torch.Tensor):
     """The backdrop (B, C, h, w latent) moved by the tick's motion field, and where it holds map that was
     really seen (B, 1, H, W bool): for a pixel emerging from behind a sprite, the map that was hidden
     there (its source lies in the sprite's cells, where the backdrop holds map, not sprite)."""
-    moved = model.warp(backdrop, flow)
-    if seen is None:
-        return moved, torch.zeros_like(model.revealed_pixels(flow))
-    return moved, model.warp_pixels(seen.float(), flow, mode="nearest") > 0.5
+    return model.warp(backdrop, flow), model.warp_pixels(seen.float(), flow, mode="nearest") > 0.5
 
 
 def update(
     model,
     backdrop: torch.Tensor,
-    hidden_before: torch.Tensor | None,
-    seen: torch.Tensor | None,
+    hidden_before: torch.Tensor,
+    seen: torch.Tensor,
     flow: torch.Tensor,
     motion: torch.Tensor,
     frame: torch.Tensor,
@@ -65,22 +71,20 @@ def update(
     one the net predicted: sprites are told apart on it, so a layer scrolling 0.5 px per tick, whose
     cells step by 0 or 1 px on different ticks, is not taken for sprites.
 
-    Until the map has moved out from under a sprite, the backdrop there is not seen: it starts as the
+    Until the map has moved out from under a sprite, the backdrop there is not seen: a fresh one is the
     frame, sprite included, and copying it would stamp a ghost copy of the sprite on the map, so those
     pixels are copied as before instead. While the map stands still (the player stopped) nothing tells
     a sprite from the map, so the sprite cells found while it moved (`hidden_before`) stay sprite cells
     and keep the map last seen behind them."""
-    map_motion = background_flow(motion)
-    hidden = sprite_cells(motion, map_motion, tolerance)  # cells: one latent vector each
-    if hidden_before is not None:
-        still = map_motion.abs().amax(1, keepdim=True) <= 0.25
-        hidden = hidden | (hidden_before & still)
-    background = background_flow(flow)
+    # one median pass for both fields: the predicted motion (to find sprites) and the applied one
+    map_motion, background = background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
+    still = map_motion.abs().amax(1, keepdim=True) <= 0.25
+    hidden = sprite_cells(motion, map_motion, tolerance) | (hidden_before & still)
     p = model.cfg.patch
     hidden_px = F.interpolate(hidden.float(), scale_factor=p, mode="nearest") > 0
-    if seen is None:  # a fresh backdrop is the frame: seen, except under the sprites found now
-        seen = ~hidden_px
+    # a fresh backdrop (nothing seen yet) is the frame: seen, except under the sprites found now
+    new = ~seen.flatten(1).any(1)[:, None, None, None]
+    seen = torch.where(new, ~hidden_px, seen)
     moved_seen = model.warp_pixels(seen.float(), background, mode="nearest") > 0.5
-    moved_seen = moved_seen & ~model.revealed_pixels(background)
-    seen = torch.where(hidden_px, moved_seen, torch.ones_like(hidden_px))
+    seen = torch.where(hidden_px, moved_seen & ~model.revealed_pixels(background), torch.ones_like(hidden_px))
     return torch.where(hidden, model.warp(backdrop, background), frame), hidden, seen

@@ -38,11 +38,11 @@ class TickState:
     (batch-first tensors; None = start fresh): the look-ahead margin (canvas latent (B, C, h+2m, w+2m),
     pixel validity (B, 1, H+2mp, W+2mp)), the motion field's sub-pixel remainder (B, 2, h, w) and the
     backdrop memory (latent (B, C, h, w), sprite cells (B, 1, h, w) bool, seen pixels (B, 1, H, W)
-    bool; None = not known yet)."""
+    bool; `inference.model.backdrop.fresh` starts one)."""
 
     margin: tuple[torch.Tensor, torch.Tensor] | None = None
     carry: torch.Tensor | None = None
-    backdrop: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None] | None = None
+    backdrop: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
 
 class Conditioner(nn.Module):
@@ -330,26 +330,25 @@ class WorldModel(nn.Module):
           tokens (`occlusion_tolerance`, the costlier option), instead of trailing the sprite.
         """
         cfg, state = self.cfg, state or TickState()
-        delta, flow = self.dynamics(ctx, action, text, mech)
-        carry = state.carry
-        if cfg.carry_flow and carry is None:
-            carry = torch.zeros_like(flow)
         # what moves differently from what is judged on the predicted motion, not on its whole-pixel
         # rendering: two cells of one layer moving 0.5 px per tick step 0 and 1 px on different ticks
-        motion = flow
-        flow, carry = self.serve_flow(flow, carry if cfg.carry_flow else None)
+        delta, motion = self.dynamics(ctx, action, text, mech)
+        carry = None
+        if cfg.carry_flow:
+            carry = state.carry if state.carry is not None else torch.zeros_like(motion)
+        flow, carry = self.serve_flow(motion, carry)
         pred = (self.warp(ctx[:, -1], flow) + delta).clamp(-1, 1)
         rev = self.revealed_pixels(flow)
         back = None
         if cfg.backdrop_tolerance > 0:
-            back, hidden_before, back_seen = state.backdrop or (ctx[:, -1], None, None)
+            back, hidden_before, back_seen = state.backdrop or backdrop.fresh(ctx[:, -1], cfg.patch)
             if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
-                hidden = self.disoccluded_pixels(motion, cfg.backdrop_tolerance) & ~rev
-                p = cfg.patch
                 behind, known = backdrop.emerging(self, back, back_seen, flow)
-                hidden = hidden & known  # else copied as before: a trail, not a ghost of the sprite
+                # copied only where the backdrop has seen the map: else a trail, not a ghost of the sprite
+                emerge = self.disoccluded_pixels(motion, cfg.backdrop_tolerance) & ~rev & known
+                p = cfg.patch
                 behind_px = F.pixel_shuffle(behind, p)
-                pred = F.pixel_unshuffle(torch.where(hidden, behind_px, F.pixel_shuffle(pred, p)), p)
+                pred = F.pixel_unshuffle(torch.where(emerge, behind_px, F.pixel_shuffle(pred, p)), p)
         m, p = cfg.reveal_lookahead, cfg.patch
         margin = None
         if m <= 0:

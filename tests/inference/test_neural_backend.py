@@ -71,6 +71,21 @@ def test_batched_step_equals_single_steps(backend):
     assert all(s.ticks == 2 for s in a)
 
 
+def test_a_new_session_plays_the_same_beside_one_that_has_a_backdrop(backend):
+    """A session's frames do not depend on its batch: a new session (no backdrop yet) batched with one
+    that has walked a while starts from the same fresh backdrop as when it plays alone."""
+    old, _ = backend.reset(WorldSetup(prompt="a sunny meadow", seed=1))
+    for _ in range(4):
+        backend.step([old], [8])
+    alone, _ = backend.reset(WorldSetup(prompt="a lava cave", seed=2))
+    batched, _ = backend.reset(WorldSetup(prompt="a lava cave", seed=2))
+    for _ in range(3):
+        (a,) = backend.step([alone], [4])
+        _, b = backend.step([old, batched], [8, 4])
+        assert (np.abs(a.astype(int) - b.astype(int)) > 2).mean() < 0.01
+    assert np.array_equal(alone.data["backdrop_seen"], batched.data["backdrop_seen"])
+
+
 def test_snapshot_resumes_the_moment(backend):
     state, _ = backend.reset(WorldSetup(prompt="a desert", seed=7))
     backend.step([state], [8])

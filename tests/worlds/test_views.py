@@ -250,6 +250,10 @@ def test_remix_from_a_moment_starts_from_it_and_the_page_shows_lineage(client, c
     assert "Remixed from a moment in" in page and f'href="/w/{parent.pk}/">Dune Runner</a>' in page
     assert "data-remix-tree" in page and 'aria-current="page">Dune Moment' in page
     assert client.get(f"/w/{parent.pk}/remix/?moment=not-a-uuid").status_code == 404
+    gone = client.get(f"/w/{parent.pk}/remix/?moment=00000000-0000-0000-0000-000000000000")
+    assert gone.status_code == 404  # expired: the page says why and offers the world's start
+    assert "moments can be remixed from for 30 days" in gone.content.decode()
+    assert f'href="/w/{parent.pk}/remix/"' in gone.content.decode()
     other = WorldFactory()
     assert client.get(f"/w/{other.pk}/remix/?moment={moment.pk}").status_code == 404
 

@@ -76,10 +76,14 @@ def world_remix(request: HttpRequest, world_id: int) -> HttpResponse:
         raise Http404("No such world.")
     moment_id = request.GET.get("moment")
     moment = selectors.moment_get(moment_id=moment_id, world=parent) if moment_id else None
-    if moment_id and moment is None:
-        raise Http404(
-            f"No such moment: moments can be remixed from for {settings.WORLDFEED_MOMENT_TTL_DAYS:g} days."
+    if moment_id and moment is None:  # expired, mistyped or of another world: say so, offer the start
+        reason = (
+            f"This moment is no longer available: moments can be remixed from for "
+            f"{settings.WORLDFEED_MOMENT_TTL_DAYS:g} days. You can still remix “{parent.title}” from its start."
         )
+        remix = reverse("worlds:remix", args=[parent.pk])
+        context = {"reason": reason, "action_url": remix, "action_label": "Remix from the start"}
+        return render(request, "404.html", context, status=404)
     context = {
         "parent": parent,
         "moment": moment,

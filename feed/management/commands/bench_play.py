@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config.celery import thread_worker_argv
 from feed.play_client import measure_play
 
 
@@ -133,27 +134,7 @@ def local_redis_stack(redis_url: str, backend: str, log):
         port = _free_port()
         procs = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-Q",
-                    "inference,default",
-                    "--pool",
-                    "threads",
-                    "--concurrency",
-                    "8",
-                    "--without-heartbeat",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-l",
-                    "WARNING",
-                    "-n",
-                    f"{prefix}@%h",
-                ],
+                thread_worker_argv(["inference", "default"], 8, f"{prefix}@%h", loglevel="WARNING"),
                 cwd=root,
                 env=env,
                 stdout=subprocess.DEVNULL,
