@@ -95,6 +95,9 @@ def test_moderator_reviews_a_flagged_playthrough(admin_site, browser):  # noqa: 
         # other browser tests may have opened cases too (live play sampling): open this world's one
         page.locator("#result_list tbody tr", has_text="Strobe Alley").locator("a").first.click()
         page.wait_for_selector(".mod-player canvas")
+        # the timelines' marks are drawn by a deferred script on DOMContentLoaded: the canvas can be in
+        # the DOM before that (seen once in CI under load), so wait for it before counting marks
+        page.wait_for_load_state("domcontentloaded")
         assert page.locator(".mod-player").count() == 3
         marks = page.locator(".mod-mark.sev-block")
         assert marks.count() >= 1, "the strobing world's playthroughs carry no photosensitivity hit"
