@@ -1,5 +1,6 @@
 """`python -m inference.evaluation.freeplay` — long free play on the VALIDATION split, for choosing serving
-settings without looking at the held-out evaluation set.
+settings (and weights) without looking at the held-out evaluation set. `--open-loop` instead runs the
+held-out protocol's open-loop part there: PSNR at steps 1 / 8 / 32 against copy-last, controllability.
 
 Validation episodes are recorded from training-split prompts with data seed 7 (world seeds 701,000+,
 never used in training: those are 1000+). Sessions start the way the held-out protocol starts them
@@ -19,7 +20,15 @@ import time
 import numpy as np
 import torch
 
-from inference.evaluation.evaluate import collapse_limits, collapse_runs, free_play_starts
+from inference.evaluation.evaluate import (
+    STEPS_REPORTED,
+    collapse_limits,
+    collapse_runs,
+    controllability,
+    free_play_starts,
+    rollout,
+)
+from inference.evaluation.metrics import psnr
 from inference.training.data import load_or_record
 
 VALIDATION = ("train", 24, 36, 7)  # split, episodes, length, data seed
@@ -36,6 +45,48 @@ def parse_setting(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(f"{text!r}: the value must be JSON ({error})") from None
 
 
+def _backend(weights: str | None, settings: dict | None):
+    from inference.backends.neural import NeuralBackend
+
+    backend = NeuralBackend(weights)
+    for name, value in (settings or {}).items():
+        if name not in backend.cfg.__dataclass_fields__:
+            raise ValueError(f"no ModelConfig setting named {name!r}")
+        setattr(backend.cfg, name, value)
+    return backend
+
+
+def open_loop(settings: dict | None = None, weights: str | None = None, horizon: int = 32) -> dict:
+    """The held-out protocol's open-loop rollouts on all validation episodes: given 4 true frames and
+    the true actions, PSNR of the model's own rollout at steps 1 / 8 / 32 (and of copy-last), and
+    controllability over its moving windows."""
+    backend = _backend(weights, settings)
+    eps = load_or_record(*VALIDATION, progress=False)
+    ctx_n = backend.cfg.context
+    ctx, gt = eps.frames[:, :ctx_n], eps.frames[:, ctx_n : ctx_n + horizon]
+    t0 = time.time()
+    gen = rollout(backend, ctx, eps.actions[:, ctx_n - 1 : ctx_n - 1 + horizon], eps.text, eps.mechanics)
+    last = ctx[:, -1]
+    steps = [k for k in STEPS_REPORTED if k <= horizon]
+    ctrl = controllability(
+        np.concatenate([last[:, None], gen], 1),
+        np.concatenate([last[:, None], gt], 1),
+        eps.cams[:, ctx_n - 1 : ctx_n + horizon],
+    )
+    return {
+        "settings": settings or {},
+        "psnr": {str(k): _mean_psnr(gen[:, k - 1], gt[:, k - 1]) for k in steps},
+        "psnr_copy_last": {str(k): _mean_psnr(last, gt[:, k - 1]) for k in steps},
+        "controllability": round(float(ctrl["controllability"]), 4),
+        "false_motion": round(float(ctrl["false_motion"]), 4),
+        "wall_seconds": round(time.time() - t0),
+    }
+
+
+def _mean_psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return round(float(np.mean([psnr(x, y) for x, y in zip(a, b, strict=True)])), 2)
+
+
 def freeplay(
     episodes: list[int],
     seconds: float,
@@ -44,13 +95,7 @@ def freeplay(
     png: str | None = None,
     fps: int = 20,
 ) -> dict:
-    from inference.backends.neural import NeuralBackend
-
-    backend = NeuralBackend(weights)
-    for name, value in (settings or {}).items():
-        if name not in backend.cfg.__dataclass_fields__:
-            raise ValueError(f"no ModelConfig setting named {name!r}")
-        setattr(backend.cfg, name, value)
+    backend = _backend(weights, settings)
     eps = load_or_record(*VALIDATION, progress=False)
     noise_limit, structure_limit, _ = collapse_limits(eps)
     starts = free_play_starts(backend, eps, episodes)
@@ -90,8 +135,12 @@ def main(argv=None) -> None:
     p.add_argument("--weights", default=None)
     p.add_argument("--png", default=None)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--open-loop", action="store_true", help="open-loop PSNR + controllability instead")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    if a.open_loop:
+        print(json.dumps(open_loop(dict(a.settings), a.weights), indent=2))
+        return
     episodes = [int(x) for x in a.episodes.split(",")]
     if not all(0 <= j < VALIDATION[1] for j in episodes):
         p.error(f"--episodes: each must be in 0..{VALIDATION[1] - 1}")

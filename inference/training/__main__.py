@@ -42,12 +42,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="train only the token net (text to world, revealed edges); the dynamics net stays as --init",
     )
+    p.add_argument(
+        "--dynamics-only",
+        action="store_true",
+        help="train only the dynamics net (next frame); the token net stays as --init",
+    )
+    p.add_argument(
+        "--motion-weight",
+        type=float,
+        default=None,
+        help="extra loss weight on cells the camera move does not explain (sprites, particles, HUD)",
+    )
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     p.add_argument("--no-progress", action="store_true")
 
 
 def config_from_args(a) -> TrainConfig:
-    kw = {"seed": a.seed, "threads": a.threads, "tokens_only": a.tokens_only}
-    for name in ("steps", "out", "export", "batch", "batch_tokens", "episodes", "init"):
+    kw = {
+        "seed": a.seed,
+        "threads": a.threads,
+        "tokens_only": a.tokens_only,
+        "dynamics_only": a.dynamics_only,
+    }
+    for name in (
+        "steps",
+        "out",
+        "export",
+        "batch",
+        "batch_tokens",
+        "episodes",
+        "init",
+        "motion_weight",
+        "lr",
+    ):
         v = getattr(a, name)
         if v is not None:
             kw[name] = v

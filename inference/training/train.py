@@ -43,6 +43,12 @@ class TrainConfig:
     sigma_zero_prob: float = 0.4
     cfg_dropout: float = 0.1
     flow_aux: float = 0.03
+    #: extra photometric weight on latent cells the true camera move does not explain (the next frame
+    #: differs there from the last one shifted by the camera: the avatar, hazards, particles, the HUD,
+    #: parallax layers). They are a few percent of a frame, so an unweighted loss is nearly satisfied by
+    #: scrolling everything with the camera, which tears and fades exactly those sprites; the flow
+    #: auxiliary is not applied on them either. 0 = every cell alike (stages 1-3)
+    motion_weight: float = 0.0
     #: learning-rate factor of the dynamics net (below 1 when it is warm-started and only fine-tuned)
     dyn_lr_scale: float = 0.5
     #: k-means codebook: frames sampled for it, and Lloyd iterations
@@ -52,6 +58,8 @@ class TrainConfig:
     init: str | None = None
     #: train only the token net (and its conditioner): the dynamics net stays as warm-started
     tokens_only: bool = False
+    #: train only the dynamics net (and its conditioner): the token net stays as warm-started
+    dynamics_only: bool = False
     episodes: int = 1000
     episode_len: int = 64
     data_seed: int = 0
@@ -122,18 +130,49 @@ def dynamics_loss(
     noise = torch.randn(z[:, :ctx_n].shape, generator=g).to(dev)
     ctx = z[:, :ctx_n] + sigma[:, None, None, None, None] * noise
     actions, text, mech = actions.to(dev), text.to(dev), mech.to(dev)
+    weights = camera_unexplained(model, z, moves.to(dev), ctx_n) if moves is not None else None
     losses = []
     for i in range(k):
         pred, flow = model.predict(ctx, actions[:, i], text, mech, sigma, return_flow=True)
         target = z[:, ctx_n + i]
-        loss = F.l1_loss(pred, target) + F.mse_loss(pred, target)
+        err = (pred - target).abs() + (pred - target).square()  # L1 + MSE, per element
+        if weights is not None and cfg.motion_weight > 0:
+            w = 1.0 + cfg.motion_weight * weights[:, i]
+            loss = (err * w).mean() / w.mean()
+        else:
+            loss = err.mean()
         if moves is not None and cfg.flow_aux > 0:
-            loss = loss + cfg.flow_aux * (flow - moves[:, i].to(dev)[:, :, None, None]).abs().mean()
+            aux = (flow - moves[:, i].to(dev)[:, :, None, None]).abs()
+            if weights is not None and cfg.motion_weight > 0:
+                aux = aux * (1.0 - weights[:, i])  # only where content does move with the camera
+            loss = loss + cfg.flow_aux * aux.mean()
         losses.append(loss)
         if i + 1 < k:
             fb = pred.clamp(-1, 1) + sigma[:, None, None, None] * torch.randn(pred.shape, generator=g).to(dev)
             ctx = torch.cat([ctx[:, 1:], fb[:, None]], dim=1)
     return torch.stack(losses).mean(), [float(x.detach()) for x in losses]
+
+
+@torch.no_grad()
+def camera_unexplained(model: WorldModel, z: torch.Tensor, moves: torch.Tensor, ctx_n: int) -> torch.Tensor:
+    """(B, K, 1, h, w) float: 1 on latent cells of each target frame that the true camera move does not
+    explain, i.e. where the frame differs (by more than 8 of 255 in some pixel) from the frame before it
+    shifted by the camera displacement `moves` (B, K, 2) pixels; 0 elsewhere, and 0 on cells the camera
+    reveals (their content is new map: the margin draws it at serving time, not the dynamics net)."""
+    b, k = moves.shape[:2]
+    prev = z[:, ctx_n - 1 : ctx_n - 1 + k].flatten(0, 1)
+    target = z[:, ctx_n : ctx_n + k].flatten(0, 1)
+    h, w = prev.shape[-2:]
+    flow = moves.flatten(0, 1)[:, :, None, None].expand(-1, -1, h, w)
+    p = model.cfg.patch
+    shifted = F.pixel_unshuffle(model.warp_pixels(F.pixel_shuffle(prev, p), flow, mode="nearest"), p)
+    off = (shifted - target).abs().amax(dim=1, keepdim=True) > 8 / 127.5
+    # a cell is revealed if any of its pixels' sources lies outside the frame
+    ys = torch.arange(h, device=z.device, dtype=flow.dtype) * p
+    xs = torch.arange(w, device=z.device, dtype=flow.dtype) * p
+    sx, sy = xs[None, None, :] + flow[:, 0], ys[None, :, None] + flow[:, 1]
+    inside = (sx >= 0) & (sx + p - 1 < w * p) & (sy >= 0) & (sy + p - 1 < h * p)
+    return (off & inside[:, None]).float().reshape(b, k, 1, h, w)
 
 
 def tokens_loss(model: WorldModel, frames, text, mech, g: torch.Generator, cfg: TrainConfig):
@@ -158,7 +197,7 @@ def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) 
     else:
         dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
     f0, t0, m0 = sampler.sample_first(cfg.batch_tokens, g)
-    tl = tokens_loss(model, f0, t0, m0, g, cfg)
+    tl = torch.zeros(()) if cfg.dynamics_only else tokens_loss(model, f0, t0, m0, g, cfg)
     loss = dl + tl
     for pg in opt.param_groups:
         pg["lr"] = lr_at(cfg, step) * pg.get("lr_scale", 1.0)
@@ -254,8 +293,10 @@ def train(
     `data` (an EpisodeSet) replaces the corpus recording, for tests; `until` stops (checkpointed and
     exported) after that many total steps of the cfg.steps schedule, as if the run had been interrupted.
     """
-    if cfg.tokens_only and not cfg.init:
-        raise ValueError("tokens_only trains the token net of an existing model: give init (--init WEIGHTS)")
+    if (cfg.tokens_only or cfg.dynamics_only) and not cfg.init:
+        raise ValueError("training one net alone needs the other from an existing model: give --init WEIGHTS")
+    if cfg.tokens_only and cfg.dynamics_only:
+        raise ValueError("tokens_only and dynamics_only exclude each other")
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     device = pick_device()
@@ -292,6 +333,10 @@ def train(
             p.requires_grad_(False)
     else:
         groups.insert(0, {"params": dyn, "lr_scale": cfg.dyn_lr_scale})
+    if cfg.dynamics_only:
+        for p in groups[-1]["params"]:
+            p.requires_grad_(False)
+        groups.pop()
     opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
     step, wall = 0, 0.0
     if resuming:

@@ -34,3 +34,10 @@ def test_bad_arguments_are_clear_errors():
         freeplay.main(["--episodes", "24"])  # beyond the validation split
     with pytest.raises(ValueError, match="no ModelConfig setting named 'carry'"):
         freeplay.freeplay([0], 0.1, {"carry": True})
+
+
+def test_open_loop_scores_the_shipped_model_above_copy_last():
+    out = freeplay.open_loop(horizon=8)
+    assert set(out["psnr"]) == set(out["psnr_copy_last"]) == {"1", "8"}
+    assert out["psnr"]["1"] > out["psnr_copy_last"]["1"] and out["psnr"]["8"] > out["psnr_copy_last"]["8"]
+    assert 0.9 <= out["controllability"] <= 1.0

@@ -8,7 +8,15 @@ import torch
 
 from inference.model import load_worldmodel
 from inference.training.data import WindowSampler, toy_episodes
-from inference.training.train import TrainConfig, build_model, fit_codebook, train, train_step, warm_start
+from inference.training.train import (
+    TrainConfig,
+    build_model,
+    camera_unexplained,
+    fit_codebook,
+    train,
+    train_step,
+    warm_start,
+)
 
 
 def test_loss_finite_and_decreases_on_fixed_batch():
@@ -88,3 +96,61 @@ def test_tokens_only_needs_a_model_to_start_from(tmp_path):
         train(cfg, progress=False, data=toy_episodes(2, 8, seed=4), log=lambda m: None)
     with pytest.raises(CommandError, match="--init"):
         call_command("train_worldmodel", "--smoke", "--tokens-only", "--out", str(tmp_path / "cmd"))
+
+
+def test_dynamics_only_keeps_token_net_and_codebook_of_the_warm_start(tmp_path):
+    eps = toy_episodes(3, 10, seed=5)
+    first = train(_cfg(tmp_path / "first", 3), progress=False, data=eps, log=lambda m: None)
+    src = load_worldmodel(first["export"])
+    cfg = _cfg(tmp_path / "dyn", 4)
+    cfg.init, cfg.dynamics_only, cfg.motion_weight = first["export"], True, 4.0
+    s = train(cfg, progress=False, data=eps, log=lambda m: None)
+    assert s["final"]["tokens"] == 0.0 and s["final"]["dyn"] > 0
+    out = load_worldmodel(s["export"])
+    assert torch.equal(out.codebook, src.codebook)
+    assert all(
+        torch.equal(a, b) for a, b in zip(src.tokens.parameters(), out.tokens.parameters(), strict=True)
+    )
+    assert any(not torch.equal(a, b) for a, b in zip(src.dyn.parameters(), out.dyn.parameters(), strict=True))
+
+
+def test_camera_unexplained_marks_the_sprite_not_the_scrolling_map():
+    # toy worlds: stripes scroll with the camera, a white square stays at pixels 56..71 on screen
+    eps = toy_episodes(4, 12, seed=6)
+    model = build_model(TrainConfig.smoke_config())
+    sampler = WindowSampler(eps, model.cfg.context, horizon=3)
+    frames, _, _, _, moves = sampler.sample(16, torch.Generator().manual_seed(0), horizon=3)
+    z = model.frames_to_latent(frames)
+    off = camera_unexplained(model, z, moves, model.cfg.context)[:, :, 0]  # (B, K, 32, 32)
+    still = (moves == 0).all(-1)  # no camera move: every cell is explained
+    assert off[still].sum() == 0
+    moving = ~still
+    assert moving.any()
+    away = torch.ones(32, 32, dtype=torch.bool)
+    away[12:20, 12:20] = False  # the square's cells (14..17) and two cells around them
+    assert off[moving][:, away].sum() == 0  # the scrolling stripes are explained by the camera move
+    assert (off[moving][:, 14:18, 14:18].sum((-1, -2)) > 0).all()  # the square is not
+
+
+def test_motion_weight_changes_only_the_weighting(tmp_path):
+    from inference.training.train import dynamics_loss
+
+    eps = toy_episodes(2, 10, seed=7)
+    cfg = TrainConfig.smoke_config()
+    model = build_model(cfg)
+    sampler = WindowSampler(eps, model.cfg.context, horizon=2)
+    batch = sampler.sample(6, torch.Generator().manual_seed(1), horizon=2)
+    frames, actions, text, mech, moves = batch
+
+    def loss(weight):
+        cfg.motion_weight = weight
+        return dynamics_loss(
+            model, frames, actions, text, mech, torch.Generator().manual_seed(2), cfg, moves
+        )[0]
+
+    plain = loss(0.0)
+    cfg.flow_aux = 0.0
+    err_only = loss(0.0)
+    weighted = loss(8.0)
+    assert torch.isfinite(weighted) and not torch.isclose(weighted, err_only)
+    assert plain >= err_only
