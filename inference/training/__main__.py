@@ -53,6 +53,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="extra loss weight on cells the camera move does not explain (sprites, particles, HUD)",
     )
+    p.add_argument(
+        "--coarse-weight",
+        type=float,
+        default=None,
+        help="weight of an L1 loss at 8/16-pixel block scale (a sprite a pixel off costs less than erasing it)",
+    )
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     p.add_argument("--no-progress", action="store_true")
 
@@ -73,6 +79,7 @@ def config_from_args(a) -> TrainConfig:
         "episodes",
         "init",
         "motion_weight",
+        "coarse_weight",
         "lr",
     ):
         v = getattr(a, name)

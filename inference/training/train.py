@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from inference.model import ModelConfig, WorldModel, save_worldmodel
 from inference.model.tokens import kmeans_codebook, random_token_mask, token_loss, tokenize
 from inference.training.data import CACHE_DIR, EpisodeSet, WindowSampler, load_or_record
+from inference.training.motion import camera_unexplained, coarse_error
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO / "inference" / "weights" / "worldmodel.pt"
@@ -49,6 +49,11 @@ class TrainConfig:
     #: scrolling everything with the camera, which tears and fades exactly those sprites; the flow
     #: auxiliary is not applied on them either. 0 = every cell alike (stages 1-3)
     motion_weight: float = 0.0
+    #: weight of an L1 loss at block scale (8 and 16 pixels, `inference.training.motion.coarse_error`;
+    #: those cells weighted as above): a sprite drawn a pixel off costs little there, an erased one its
+    #: whole contrast, which counters the per-pixel loss's preference for erasing what it cannot place
+    #: exactly. 0 = off (stages 1-3)
+    coarse_weight: float = 0.0
     #: learning-rate factor of the dynamics net (below 1 when it is warm-started and only fine-tuned)
     dyn_lr_scale: float = 0.5
     #: k-means codebook: frames sampled for it, and Lloyd iterations
@@ -146,33 +151,18 @@ def dynamics_loss(
             if weights is not None and cfg.motion_weight > 0:
                 aux = aux * (1.0 - weights[:, i])  # only where content does move with the camera
             loss = loss + cfg.flow_aux * aux.mean()
+        if cfg.coarse_weight > 0:
+            w = (
+                1.0 + cfg.motion_weight * weights[:, i]
+                if weights is not None
+                else torch.ones_like(pred[:, :1])
+            )
+            loss = loss + cfg.coarse_weight * coarse_error(pred, target, w, model.cfg.patch)
         losses.append(loss)
         if i + 1 < k:
             fb = pred.clamp(-1, 1) + sigma[:, None, None, None] * torch.randn(pred.shape, generator=g).to(dev)
             ctx = torch.cat([ctx[:, 1:], fb[:, None]], dim=1)
     return torch.stack(losses).mean(), [float(x.detach()) for x in losses]
-
-
-@torch.no_grad()
-def camera_unexplained(model: WorldModel, z: torch.Tensor, moves: torch.Tensor, ctx_n: int) -> torch.Tensor:
-    """(B, K, 1, h, w) float: 1 on latent cells of each target frame that the true camera move does not
-    explain, i.e. where the frame differs (by more than 8 of 255 in some pixel) from the frame before it
-    shifted by the camera displacement `moves` (B, K, 2) pixels; 0 elsewhere, and 0 on cells the camera
-    reveals (their content is new map: the margin draws it at serving time, not the dynamics net)."""
-    b, k = moves.shape[:2]
-    prev = z[:, ctx_n - 1 : ctx_n - 1 + k].flatten(0, 1)
-    target = z[:, ctx_n : ctx_n + k].flatten(0, 1)
-    h, w = prev.shape[-2:]
-    flow = moves.flatten(0, 1)[:, :, None, None].expand(-1, -1, h, w)
-    p = model.cfg.patch
-    shifted = F.pixel_unshuffle(model.warp_pixels(F.pixel_shuffle(prev, p), flow, mode="nearest"), p)
-    off = (shifted - target).abs().amax(dim=1, keepdim=True) > 8 / 127.5
-    # a cell is revealed if any of its pixels' sources lies outside the frame
-    ys = torch.arange(h, device=z.device, dtype=flow.dtype) * p
-    xs = torch.arange(w, device=z.device, dtype=flow.dtype) * p
-    sx, sy = xs[None, None, :] + flow[:, 0], ys[None, :, None] + flow[:, 1]
-    inside = (sx >= 0) & (sx + p - 1 < w * p) & (sy >= 0) & (sy + p - 1 < h * p)
-    return (off & inside[:, None]).float().reshape(b, k, 1, h, w)
 
 
 def tokens_loss(model: WorldModel, frames, text, mech, g: torch.Generator, cfg: TrainConfig):

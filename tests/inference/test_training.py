@@ -8,10 +8,10 @@ import torch
 
 from inference.model import load_worldmodel
 from inference.training.data import WindowSampler, toy_episodes
+from inference.training.motion import camera_unexplained, coarse_error
 from inference.training.train import (
     TrainConfig,
     build_model,
-    camera_unexplained,
     fit_codebook,
     train,
     train_step,
@@ -154,3 +154,24 @@ def test_motion_weight_changes_only_the_weighting(tmp_path):
     weighted = loss(8.0)
     assert torch.isfinite(weighted) and not torch.isclose(weighted, err_only)
     assert plain >= err_only
+    cfg.coarse_weight = 1.0
+    assert loss(8.0) > weighted
+
+
+def test_coarse_error_prefers_a_misplaced_sprite_to_an_erased_one():
+    model = build_model(TrainConfig.smoke_config())
+    frame = torch.full((1, 128, 128, 3), 40, dtype=torch.uint8)
+    target = frame.clone()
+    target[0, 60:70, 60:68] = 230  # an 8x10 sprite
+    near = frame.clone()
+    near[0, 62:72, 61:69] = 230  # 2 px down, 1 px right
+    far = frame.clone()
+    far[0, 65:75, 64:72] = 230  # 5 px down, 4 px right: overlapping the target by a fifth
+    frames = {"t": target, "near": near, "far": far, "erased": frame}
+    z = {k: model.frames_to_latent(v) for k, v in frames.items()}
+    w = torch.ones(1, 1, 32, 32)
+    fine = {k: ((z[k] - z["t"]).abs() + (z[k] - z["t"]).square()).mean() for k in ("near", "far", "erased")}
+    assert fine["erased"] < fine["far"]  # per pixel, erasing wins: the double penalty
+    coarse = {k: coarse_error(z[k], z["t"], w, model.cfg.patch) for k in ("near", "far", "erased")}
+    assert coarse["far"] < 0.75 * coarse["erased"]
+    assert coarse["near"] < 0.25 * coarse["erased"] and fine["near"] > 0.5 * fine["erased"]
