@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--coarse-weight",
         type=float,
         default=None,
-        help="weight of an L1 loss at 8/16-pixel block scale (a sprite a pixel off costs less than erasing it)",
+        help="weight of an L1 loss on frames blurred over 16/32 px (a sprite drawn off costs less than erasing it)",
     )
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     p.add_argument("--no-progress", action="store_true")

@@ -40,12 +40,8 @@ def camera_unexplained(model, z: torch.Tensor, moves: torch.Tensor, ctx_n: int) 
     p = model.cfg.patch
     shifted = F.pixel_unshuffle(model.warp_pixels(_pixels(prev, p), flow, mode="nearest"), p)
     off = (shifted - target).abs().amax(dim=1, keepdim=True) > PIXEL_TOLERANCE / 127.5
-    # a cell is revealed if any of its pixels' sources lies outside the frame
-    ys = torch.arange(h, device=z.device, dtype=flow.dtype) * p
-    xs = torch.arange(w, device=z.device, dtype=flow.dtype) * p
-    sx, sy = xs[None, None, :] + flow[:, 0], ys[None, :, None] + flow[:, 1]
-    inside = (sx >= 0) & (sx + p - 1 < w * p) & (sy >= 0) & (sy + p - 1 < h * p)
-    return (off & inside[:, None]).float().reshape(b, k, 1, h, w)
+    revealed = F.max_pool2d(model.revealed_pixels(flow).float(), p) > 0  # any pixel of the cell
+    return (off & ~revealed).float().reshape(b, k, 1, h, w)
 
 
 def coarse_error(

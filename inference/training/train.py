@@ -49,9 +49,9 @@ class TrainConfig:
     #: scrolling everything with the camera, which tears and fades exactly those sprites; the flow
     #: auxiliary is not applied on them either. 0 = every cell alike (stages 1-3)
     motion_weight: float = 0.0
-    #: weight of an L1 loss at block scale (8 and 16 pixels, `inference.training.motion.coarse_error`;
-    #: those cells weighted as above): a sprite drawn a pixel off costs little there, an erased one its
-    #: whole contrast, which counters the per-pixel loss's preference for erasing what it cannot place
+    #: weight of an L1 loss on frames box-blurred over 16 and 32 pixels (`motion.coarse_error`, those
+    #: cells weighted as above): a sprite drawn a pixel off costs little there, an erased one its whole
+    #: contrast, which counters the per-pixel loss's preference for erasing what it cannot place
     #: exactly. 0 = off (stages 1-3)
     coarse_weight: float = 0.0
     #: learning-rate factor of the dynamics net (below 1 when it is warm-started and only fine-tuned)
@@ -135,28 +135,24 @@ def dynamics_loss(
     noise = torch.randn(z[:, :ctx_n].shape, generator=g).to(dev)
     ctx = z[:, :ctx_n] + sigma[:, None, None, None, None] * noise
     actions, text, mech = actions.to(dev), text.to(dev), mech.to(dev)
-    weights = camera_unexplained(model, z, moves.to(dev), ctx_n) if moves is not None else None
+    # cells the camera does not explain, weighed up (None: every cell alike, and no mask to compute)
+    unexplained = cell_w = None
+    if moves is not None and cfg.motion_weight > 0:
+        unexplained = camera_unexplained(model, z, moves.to(dev), ctx_n)
+        cell_w = 1.0 + cfg.motion_weight * unexplained
     losses = []
     for i in range(k):
         pred, flow = model.predict(ctx, actions[:, i], text, mech, sigma, return_flow=True)
         target = z[:, ctx_n + i]
         err = (pred - target).abs() + (pred - target).square()  # L1 + MSE, per element
-        if weights is not None and cfg.motion_weight > 0:
-            w = 1.0 + cfg.motion_weight * weights[:, i]
-            loss = (err * w).mean() / w.mean()
-        else:
-            loss = err.mean()
+        loss = err.mean() if cell_w is None else (err * cell_w[:, i]).mean() / cell_w[:, i].mean()
         if moves is not None and cfg.flow_aux > 0:
             aux = (flow - moves[:, i].to(dev)[:, :, None, None]).abs()
-            if weights is not None and cfg.motion_weight > 0:
-                aux = aux * (1.0 - weights[:, i])  # only where content does move with the camera
+            if unexplained is not None:
+                aux = aux * (1.0 - unexplained[:, i])  # only where content does move with the camera
             loss = loss + cfg.flow_aux * aux.mean()
         if cfg.coarse_weight > 0:
-            w = (
-                1.0 + cfg.motion_weight * weights[:, i]
-                if weights is not None
-                else torch.ones_like(pred[:, :1])
-            )
+            w = torch.ones_like(pred[:, :1]) if cell_w is None else cell_w[:, i]
             loss = loss + cfg.coarse_weight * coarse_error(pred, target, w, model.cfg.patch)
         losses.append(loss)
         if i + 1 < k:
