@@ -8,7 +8,9 @@ never used in training: those are 1000+). Sessions start the way the held-out pr
 random held-button policy and judged by the same collapse detector (`collapse_runs`), with limits
 taken from the validation frames. Prints one JSON object; `--png` saves a strip per session (a
 snapshot every 15 s). `--set name=value` overrides a `ModelConfig` serving setting (JSON values:
-`--set carry_flow=false --set backdrop_tolerance=0`).
+`--set carry_flow=false --set backdrop_tolerance=0`). `--strips PNG` instead saves open-loop rollouts
+of validation episodes beside their truth, a row per weights file (`--weights A,B`): the picture to look
+at before and after a training stage.
 """
 
 from __future__ import annotations
@@ -83,6 +85,33 @@ def open_loop(settings: dict | None = None, weights: str | None = None, horizon:
     }
 
 
+def open_loop_strips(
+    path: str, episodes: list[int], weights: list[str | None], steps: int = 12, settings: dict | None = None
+) -> None:
+    """Save a PNG: per validation episode a row of its true frames after the 4-frame context, then a row
+    per weights file of that model's open-loop rollout (true actions, its own frames), each labelled."""
+    from PIL import Image, ImageDraw
+
+    eps = load_or_record(*VALIDATION, progress=False)
+    idx = list(episodes)
+    backends = [_backend(w, settings) for w in weights]
+    ctx_n = backends[0].cfg.context
+    ctx, acts = eps.frames[idx, :ctx_n], eps.actions[idx, ctx_n - 1 : ctx_n - 1 + steps]
+    gens = [rollout(b, ctx, acts, eps.text[idx], eps.mechanics[idx]) for b in backends]
+    truth = eps.frames[idx, ctx_n : ctx_n + steps]
+    labels = ["truth"] + [str(w or "shipped").split("/")[-1] for w in weights]
+    size, label_w = truth.shape[2], 96
+    rows = [
+        (lab, frames[i]) for i in range(len(idx)) for lab, frames in zip(labels, [truth, *gens], strict=True)
+    ]
+    img = Image.new("RGB", (label_w + steps * size, len(rows) * size), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    for r, (lab, frames) in enumerate(rows):
+        img.paste(Image.fromarray(np.concatenate(list(frames), 1)), (label_w, r * size))
+        draw.text((4, r * size + size // 2 - 6), lab[:15], fill=(0, 0, 0))
+    img.save(path)
+
+
 def _mean_psnr(a: np.ndarray, b: np.ndarray) -> float:
     return round(float(np.mean([psnr(x, y) for x, y in zip(a, b, strict=True)])), 2)
 
@@ -136,6 +165,10 @@ def main(argv=None) -> None:
     p.add_argument("--png", default=None)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--open-loop", action="store_true", help="open-loop PSNR + controllability instead")
+    p.add_argument(
+        "--strips", default=None, help="save open-loop rollouts beside the truth here instead (--weights A,B)"
+    )
+    p.add_argument("--steps", type=int, default=12, help="rollout steps shown by --strips")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.open_loop:
@@ -144,6 +177,13 @@ def main(argv=None) -> None:
     episodes = [int(x) for x in a.episodes.split(",")]
     if not all(0 <= j < VALIDATION[1] for j in episodes):
         p.error(f"--episodes: each must be in 0..{VALIDATION[1] - 1}")
+    if a.strips:
+        if not 1 <= a.steps <= VALIDATION[2] - 4:
+            p.error(f"--steps: must be in 1..{VALIDATION[2] - 4} (the validation episodes' length)")
+        weights = a.weights.split(",") if a.weights else [None]
+        open_loop_strips(a.strips, episodes, weights, a.steps, dict(a.settings))
+        print(json.dumps({"png": a.strips, "episodes": episodes, "weights": weights}))
+        return
     out = freeplay(episodes, a.seconds, dict(a.settings), a.weights, a.png)
     print(json.dumps(out, indent=2))
 

@@ -72,6 +72,14 @@ class ModelConfig:
     backdrop_tolerance: float = 0.75
     occlusion_steps: int = 1
     occlusion_band: int = 4
+    #: pixel layers: the dynamics net also says, for every pixel, whether it moves with its own cell's
+    #: motion (a sprite) or with the map's (the median motion of the 7x7 cells around it,
+    #: `backdrop.background_flow`). A 4x4-pixel cell that holds both the avatar and the sky beside it
+    #: can then move both right; with one vector per cell the net can only hedge between them, and the
+    #: hedge pulls the sprite apart (docs/decisions.md, "Pixel layers"). Trained as a soft blend of the
+    #: two warps, served as a hard choice, so pixels are still copied, never blended. Off = one motion
+    #: per cell (weights trained before stage 6)
+    pixel_layers: bool = False
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -64,6 +64,11 @@ class Conditioner(nn.Module):
         return self.mlp(h)
 
 
+#: initial logit of "this pixel moves with its own cell" (sigmoid 0.88): a fresh layer head, or one
+#: grown onto a one-layer net's weights (`train.warm_start`), serves exactly like a one-layer net
+LAYER_PRIOR = 2.0
+
+
 def action_planes(action: torch.Tensor, size: int) -> torch.Tensor:
     """(B,) int bitmask -> (B, NUM_BUTTONS, size, size) constant planes of the held buttons (+-1)."""
     bits = torch.stack([(action >> i) & 1 for i in range(NUM_BUTTONS)], dim=1).float() * 2 - 1
@@ -76,7 +81,12 @@ class WorldModel(nn.Module):
         self.cfg = cfg
         lc = cfg.latent_channels
         self.dyn_cond = Conditioner(cfg, with_action=True)
-        self.dyn = CondUNet(cfg.context * lc + NUM_BUTTONS, lc + 2, cfg.channels, cfg.blocks, cfg.cond_dim)
+        layers = cfg.patch * cfg.patch if cfg.pixel_layers else 0
+        self.dyn = CondUNet(
+            cfg.context * lc + NUM_BUTTONS, lc + 2 + layers, cfg.channels, cfg.blocks, cfg.cond_dim
+        )
+        if layers:  # prior: every pixel moves with its own cell, as a one-layer net's do
+            nn.init.constant_(self.dyn.head.bias[lc + 2 :], LAYER_PRIOR)
         self.first_cond = Conditioner(cfg, with_action=False)
         self.tokens = TokenNet(
             cfg.codebook_size,
@@ -132,14 +142,23 @@ class WorldModel(nn.Module):
         At serving time (eval mode) motion vectors within `snap_flow` of a whole pixel are rounded;
         `step` also moves the rest in whole pixels, carrying the remainder (`serve_flow`).
         """
-        delta, flow = self.dynamics(ctx, action, text, mech, sigma)
-        if not self.training:
-            flow = self.serve_flow(flow)[0]
-        pred = self.warp(ctx[:, -1], flow) + delta
+        delta, flow, layer = self.dynamics(ctx, action, text, mech, sigma)
+        last = ctx[:, -1]
+        if self.training and layer is not None:  # a soft blend of the two layers' warps, to learn from
+            # latent channels are (colour, sub-pixel): one weight per sub-pixel, tiled over the colours
+            own = torch.sigmoid(F.pixel_unshuffle(layer, self.cfg.patch)).repeat(1, 3, 1, 1)
+            mapped = self.warp(last, backdrop.background_flow(flow))
+            pred = own * self.warp(last, flow) + (1 - own) * mapped + delta
+        else:
+            if not self.training:
+                flow = self.serve_flow(flow)[0]
+            pred = self.warp(last, self.pixel_flow(flow, layer)) + delta
         return (pred, flow) if return_flow else pred
 
-    def dynamics(self, ctx, action, text, mech, sigma=None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The dynamics net's raw output: (residual (B, C, h, w), motion field in pixels (B, 2, h, w))."""
+    def dynamics(self, ctx, action, text, mech, sigma=None):
+        """The dynamics net's raw output: residual (B, C, h, w), motion field in pixels (B, 2, h, w), and
+        with `pixel_layers` the per-pixel logit of "moves with its own cell, not with the map" (B, 1,
+        H, W; None without)."""
         b = ctx.shape[0]
         if sigma is None:
             sigma = self.cfg.serve_sigma
@@ -149,7 +168,20 @@ class WorldModel(nn.Module):
         x = torch.cat([ctx.flatten(1, 2), action_planes(action, ctx.shape[-1])], dim=1)
         out = self.dyn(x, cond)
         lc = self.cfg.latent_channels
-        return out[:, :lc], out[:, lc:] * self.cfg.flow_scale
+        layer = F.pixel_shuffle(out[:, lc + 2 :], self.cfg.patch) if self.cfg.pixel_layers else None
+        return out[:, :lc], out[:, lc : lc + 2] * self.cfg.flow_scale, layer
+
+    def pixel_flow(self, flow: torch.Tensor, layer: torch.Tensor | None) -> torch.Tensor:
+        """The motion of every pixel (B, 2, H, W) from a cell motion field (B, 2, h, w) and the layer
+        logits `dynamics` returned: a pixel whose logit is > 0 moves with its own cell, the others with
+        the map (`backdrop.background_flow`). Without layers (None), the cell field itself, which every
+        function taking a motion field reads as the same per-pixel field."""
+        if layer is None:
+            return flow
+        p = self.cfg.patch
+        own = F.interpolate(flow, scale_factor=p, mode="nearest")
+        mapped = F.interpolate(backdrop.background_flow(flow), scale_factor=p, mode="nearest")
+        return torch.where(layer > 0, own, mapped)
 
     def serve_flow(
         self, flow: torch.Tensor, carry: torch.Tensor | None = None
@@ -177,11 +209,11 @@ class WorldModel(nn.Module):
         return F.pixel_unshuffle(self.warp_pixels(F.pixel_shuffle(z, p), flow), p)
 
     def warp_pixels(self, x: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
-        """Resample a pixel image x (B, c, H, W) by a per-cell pixel flow (B, 2, H/patch, W/patch): output
-        pixel (y, x) comes from (y + fy, x + fx); sources beyond the border take the border value."""
-        p = self.cfg.patch
+        """Resample a pixel image x (B, c, H, W) by a per-cell pixel flow (B, 2, H/patch, W/patch), or a
+        per-pixel one (B, 2, H, W): output pixel (y, x) comes from (y + fy, x + fx); sources beyond the
+        border take the border value."""
         b, _, hh, ww = x.shape
-        f = F.interpolate(flow, size=(hh, ww), mode="nearest") if p > 1 else flow
+        f = F.interpolate(flow, size=(hh, ww), mode="nearest") if flow.shape[-1] != ww else flow
         ys = torch.arange(hh, device=x.device, dtype=x.dtype)
         xs = torch.arange(ww, device=x.device, dtype=x.dtype)
         gx = (xs[None, None, :] + 0.5 + f[:, 0]) / ww * 2 - 1
@@ -228,38 +260,38 @@ class WorldModel(nn.Module):
         return detokenize(tokens, self.codebook)
 
     def _sources(self, flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, 2, h, w) cell flow -> per output pixel: its flow (B, 2, H, W) and the x, y (B, H, W) in
-        the last frame its content is copied from (pixel centres at +0.5)."""
+        """(B, 2, h, w) cell flow, or a view's (B, 2, H, W) pixel flow (`pixel_flow`) -> per output pixel:
+        its flow (B, 2, H, W) and the x, y (B, H, W) in the last frame its content is copied from (pixel
+        centres at +0.5)."""
         p = self.cfg.patch
-        f = F.interpolate(flow, scale_factor=p, mode="nearest") if p > 1 else flow
+        per_pixel = flow.shape[-1] == self.cfg.frame_size
+        f = flow if per_pixel or p == 1 else F.interpolate(flow, scale_factor=p, mode="nearest")
         hh, ww = f.shape[-2:]
         xs = torch.arange(ww, device=flow.device, dtype=flow.dtype) + 0.5
         ys = torch.arange(hh, device=flow.device, dtype=flow.dtype) + 0.5
         return f, xs[None, None, :] + f[:, 0], ys[None, :, None] + f[:, 1]
 
     def revealed_pixels(self, flow: torch.Tensor) -> torch.Tensor:
-        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source lies outside the last
+        """(B, 2, h, w) cell flow (or pixel flow) -> (B, 1, H, W) bool: output pixels whose source lies outside the last
         frame, i.e. the map the moving camera has just revealed (nothing on screen shows them yet)."""
         f, sx, sy = self._sources(flow)
         hh, ww = f.shape[-2:]
         return ((sx < 0) | (sx > ww) | (sy < 0) | (sy > hh))[:, None]
 
     def disoccluded_pixels(self, flow: torch.Tensor, tolerance: float) -> torch.Tensor:
-        """(B, 2, h, w) cell flow -> (B, 1, H, W) bool: output pixels whose source (in the last frame)
-        lies inside the frame but in a cell whose own motion differs from theirs by more than `tolerance`
-        pixels (either axis). Such a pixel belongs to a layer that moves (the scrolling ground) while
-        its source belongs to one that does not (a sprite held still on screen): the map emerging from
-        behind the sprite, which no recent frame shows. Copying it would drag the sprite's edge along
-        as a trail (the avatar drawing lines across the map, the sun smeared across the sky)."""
-        p = self.cfg.patch
-        b, _, h, w = flow.shape
+        """(B, 2, h, w) cell flow (or pixel flow) -> (B, 1, H, W) bool: output pixels whose source (in the
+        last frame) lies inside the frame but on a pixel whose own motion differs from theirs by more
+        than `tolerance` pixels (either axis). Such a pixel belongs to a layer that moves (the scrolling
+        ground) while its source belongs to one that does not (a sprite held still on screen): the map
+        emerging from behind the sprite, which no recent frame shows. Copying it would drag the sprite's
+        edge along as a trail (the avatar drawing lines across the map, the sun smeared across the sky)."""
         f, sx, sy = self._sources(flow)
-        hh, ww = f.shape[-2:]
+        b, _, hh, ww = f.shape
         inside = (sx >= 0) & (sx <= ww) & (sy >= 0) & (sy <= hh)
-        cx = (sx / p).floor().long().clamp(0, w - 1)
-        cy = (sy / p).floor().long().clamp(0, h - 1)
-        idx = (cy * w + cx).flatten(1)  # (B, H*W): the cell each output pixel copies from
-        src = flow.flatten(2).gather(2, idx[:, None, :].expand(-1, 2, -1)).reshape(b, 2, hh, ww)
+        px = sx.floor().long().clamp(0, ww - 1)
+        py = sy.floor().long().clamp(0, hh - 1)
+        idx = (py * ww + px).flatten(1)  # (B, H*W): the pixel each output pixel copies from
+        src = f.flatten(2).gather(2, idx[:, None, :].expand(-1, 2, -1)).reshape(b, 2, hh, ww)
         return (inside & ((src - f).abs().amax(1) > tolerance))[:, None]
 
     @torch.no_grad()
@@ -332,27 +364,29 @@ class WorldModel(nn.Module):
         cfg, state = self.cfg, state or TickState()
         # what moves differently from what is judged on the predicted motion, not on its whole-pixel
         # rendering: two cells of one layer moving 0.5 px per tick step 0 and 1 px on different ticks
-        delta, motion = self.dynamics(ctx, action, text, mech)
+        delta, motion, layer = self.dynamics(ctx, action, text, mech)
         carry = None
         if cfg.carry_flow:
             carry = state.carry if state.carry is not None else torch.zeros_like(motion)
         flow, carry = self.serve_flow(motion, carry)
-        pred = (self.warp(ctx[:, -1], flow) + delta).clamp(-1, 1)
-        rev = self.revealed_pixels(flow)
+        # per pixel with `pixel_layers` (the cell fields stay for the margin, carry and backdrop)
+        applied, predicted = self.pixel_flow(flow, layer), self.pixel_flow(motion, layer)
+        pred = (self.warp(ctx[:, -1], applied) + delta).clamp(-1, 1)
+        rev = self.revealed_pixels(applied)
         back = None
         if cfg.backdrop_tolerance > 0:
             back, hidden_before, back_seen = state.backdrop or backdrop.fresh(ctx[:, -1], cfg.patch)
             if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
-                behind, known = backdrop.emerging(self, back, back_seen, flow)
+                behind, known = backdrop.emerging(self, back, back_seen, applied)
                 # copied only where the backdrop has seen the map: else a trail, not a ghost of the sprite
-                emerge = self.disoccluded_pixels(motion, cfg.backdrop_tolerance) & ~rev & known
+                emerge = self.disoccluded_pixels(predicted, cfg.backdrop_tolerance) & ~rev & known
                 p = cfg.patch
                 behind_px = F.pixel_shuffle(behind, p)
                 pred = F.pixel_unshuffle(torch.where(emerge, behind_px, F.pixel_shuffle(pred, p)), p)
         m, p = cfg.reveal_lookahead, cfg.patch
         margin = None
         if m <= 0:
-            z = self.redraw_revealed(pred, flow, text, mech, generators)
+            z = self.redraw_revealed(pred, applied, text, mech, generators)
         else:
             canvas, valid = state.margin if state.margin is not None else lookahead.blank(ctx[:, -1], m, p)
             canvas, valid = lookahead.paste(canvas, valid, ctx[:, -1], m, p)
@@ -362,10 +396,10 @@ class WorldModel(nn.Module):
             draw = rev & ~seen_valid  # revealed but not in the margin (a jump wider than it, corners)
             light = not bool(draw.any())  # only disocclusion slivers: the cheap decoding settings suffice
             if cfg.occlusion_tolerance > 0:
-                draw = draw | (self.disoccluded_pixels(motion, cfg.occlusion_tolerance) & ~rev)
+                draw = draw | (self.disoccluded_pixels(predicted, cfg.occlusion_tolerance) & ~rev)
             if bool(draw.any()):  # one token pass per session for both kinds of new pixels
                 steps, band = (cfg.occlusion_steps, cfg.occlusion_band) if light else (None, None)
-                pred = self.redraw_revealed(pred, flow, text, mech, generators, draw, steps, band)
+                pred = self.redraw_revealed(pred, applied, text, mech, generators, draw, steps, band)
             x = torch.where(rev & seen_valid, F.pixel_shuffle(seen, p), F.pixel_shuffle(pred, p))
             z = F.pixel_unshuffle(x, p)
             margin = lookahead.paste(canvas, valid, z, m, p)

@@ -59,6 +59,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="weight of an L1 loss on frames blurred over 16/32 px (a sprite drawn off costs less than erasing it)",
     )
+    p.add_argument(
+        "--pixel-layers",
+        action="store_true",
+        help="every pixel moves with its own cell or with the map (a sprite and the sky beside it in one cell)",
+    )
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
     p.add_argument("--no-progress", action="store_true")
 
@@ -69,6 +74,7 @@ def config_from_args(a) -> TrainConfig:
         "threads": a.threads,
         "tokens_only": a.tokens_only,
         "dynamics_only": a.dynamics_only,
+        "pixel_layers": a.pixel_layers,
     }
     for name in (
         "steps",

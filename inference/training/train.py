@@ -54,6 +54,9 @@ class TrainConfig:
     #: contrast, which counters the per-pixel loss's preference for erasing what it cannot place
     #: exactly. 0 = off (stages 1-3)
     coarse_weight: float = 0.0
+    #: per-pixel layers in the dynamics net (`ModelConfig.pixel_layers`); a warm start from a one-layer
+    #: file grows its head (`warm_start`)
+    pixel_layers: bool = False
     #: learning-rate factor of the dynamics net (below 1 when it is warm-started and only fine-tuned)
     dyn_lr_scale: float = 0.5
     #: k-means codebook: frames sampled for it, and Lloyd iterations
@@ -219,15 +222,33 @@ def fit_codebook(model: WorldModel, eps: EpisodeSet, cfg: TrainConfig) -> None:
 
 
 def warm_start(model: WorldModel, path: str | Path, log=print) -> list[str]:
-    """Copy every tensor of the weights file at `path` whose name and shape match; return their names."""
+    """Copy every tensor of the weights file at `path` whose name and shape match; return their names.
+
+    A tensor the model has grown along its first axis (the dynamics head of a `pixel_layers` model
+    warm-started from a one-layer file: the same outputs plus the layer logits) takes the file's rows
+    and keeps its own initialisation for the new ones, so it starts out serving as the file did."""
     from inference.model.worldmodel import load_state
 
     sd = load_state(path)
     own = model.state_dict()
     taken = [k for k, v in sd.items() if k in own and own[k].shape == v.shape]
-    model.load_state_dict({k: sd[k] for k in taken}, strict=False)
-    log(f"warm start from {path}: {len(taken)} of {len(own)} tensors")
-    return taken
+    grown = [
+        k
+        for k, v in sd.items()
+        if k in own
+        and k not in taken
+        and v.dim() == own[k].dim()
+        and v.shape[1:] == own[k].shape[1:]
+        and v.shape[0] < own[k].shape[0]
+    ]
+    state = {k: sd[k] for k in taken}
+    for k in grown:
+        state[k] = torch.cat([sd[k], own[k][sd[k].shape[0] :].to(sd[k].dtype)])
+    model.load_state_dict(state, strict=False)
+    log(
+        f"warm start from {path}: {len(taken)} of {len(own)} tensors" + (f", grown: {grown}" if grown else "")
+    )
+    return taken + grown
 
 
 def build_model(cfg: TrainConfig) -> WorldModel:
@@ -241,9 +262,10 @@ def build_model(cfg: TrainConfig) -> WorldModel:
             channels=(32, 64, 128),
             blocks=(1, 2, 2),
         )
-    if cfg.model:
+    overrides = {**cfg.model, **({"pixel_layers": True} if cfg.pixel_layers else {})}
+    if overrides:
         d = mcfg.to_dict()
-        d.update(cfg.model)
+        d.update(overrides)
         mcfg = ModelConfig.from_dict(d)
     return WorldModel(mcfg)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -41,3 +42,17 @@ def test_open_loop_scores_the_shipped_model_above_copy_last():
     assert set(out["psnr"]) == set(out["psnr_copy_last"]) == {"1", "8"}
     assert out["psnr"]["1"] > out["psnr_copy_last"]["1"] and out["psnr"]["8"] > out["psnr_copy_last"]["8"]
     assert 0.9 <= out["controllability"] <= 1.0
+
+
+def test_strips_show_truth_and_each_weights_rollout(tmp_path, capsys):
+    png = tmp_path / "strips.png"
+    w = str(DEFAULT_WEIGHTS)
+    freeplay.main(["--strips", str(png), "--episodes", "5", "--steps", "3", "--weights", f"{w},{w}"])
+    assert json.loads(capsys.readouterr().out)["weights"] == [w, w]
+    img = Image.open(png)
+    assert img.size == (96 + 3 * 128, 3 * 128)  # truth + two rollouts, three frames each
+    px = np.asarray(img)[:, 96:]
+    assert np.array_equal(px[128:256], px[256:])  # the same weights roll out the same frames
+    assert not np.array_equal(px[:128], px[128:256])  # ... which are the model's, not the truth
+    with pytest.raises(SystemExit):
+        freeplay.main(["--strips", str(png), "--episodes", "5", "--steps", "40"])  # beyond the episode

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -226,7 +228,7 @@ def test_step_draws_disoccluded_pixels_from_tokens_and_copies_the_rest(monkeypat
     flow[:, 0] = 2.0
     flow[:, :, 10:12, 10:12] = 0.0
     dynamics = m.dynamics
-    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (dynamics(*a, **k)[0], flow))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (dynamics(*a, **k)[0], flow, None))
     gens = lambda: [torch.Generator().manual_seed(i) for i in range(2)]  # noqa: E731
     m.cfg.occlusion_tolerance = 0.0
     m.cfg.backdrop_tolerance = 0.0
@@ -264,7 +266,7 @@ def test_step_with_carry_copies_pixels_and_never_blurs(monkeypatch):
     m.cfg.reveal_margin = 0
     flow = torch.zeros(2, 2, 32, 32)
     flow[:, 1] = 0.5  # vertical: the revealed row is drawn from tokens, the rest must be copies
-    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow, None))
     ctx = m.frames_to_latent(torch.randint(0, 2, (2, 4, 128, 128, 3), dtype=torch.uint8) * 200)
     values = {0, 200}
     m.cfg.carry_flow = True
@@ -300,7 +302,7 @@ def test_backdrop_shows_the_map_behind_a_still_sprite_instead_of_a_trail(monkeyp
     m, _, _, text, mech = _two_sessions()
     m.cfg.reveal_lookahead = 0
     truth, flow = _walk_past_a_still_sprite(m, 8)
-    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), flow))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), flow, None))
 
     def play(tolerance, ticks=8):
         m.cfg.backdrop_tolerance = tolerance
@@ -343,7 +345,7 @@ def test_backdrop_keeps_the_map_behind_a_sprite_while_the_player_stands_still(mo
     truth, walking = _walk_past_a_still_sprite(m, 8)
     flows = [walking] * 6 + [torch.zeros_like(walking)] * 4 + [walking] * 2
     it = iter(flows)
-    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), next(it)))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), next(it), None))
     z, tick = m.frames_to_latent(truth[None, :4]), TickState()
     for _ in flows:
         nxt, tick = m.step(z, torch.tensor([8]), text[:1], mech[:1], None, tick)
@@ -362,7 +364,7 @@ def test_a_layer_stepping_whole_pixels_out_of_phase_is_not_taken_for_sprites(mon
     m.cfg.reveal_lookahead = 0
     flow = torch.zeros(2, 2, 32, 32)
     flow[:, 0] = 0.5
-    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(2, 48, 32, 32), flow, None))
     carry = torch.zeros(2, 2, 32, 32)
     carry[:, 0, :, ::2] = 0.25  # every other column of cells a step ahead
     back = m.frames_to_latent(torch.randint(0, 256, (2, 128, 128, 3), dtype=torch.uint8))
@@ -374,3 +376,78 @@ def test_a_layer_stepping_whole_pixels_out_of_phase_is_not_taken_for_sprites(mon
     plain, _ = m.step(ctx, act, text, mech, None, TickState(carry=carry))
     assert torch.equal(with_backdrop, plain)
     assert not tick.backdrop[1].any()  # the layer moves: no sprite cells
+
+
+def _layered_model(seed=0):
+    torch.manual_seed(seed)
+    return WorldModel(replace(ModelConfig.tiny(mechanics=MECH), pixel_layers=True)).eval()
+
+
+def _sprite_in_part_of_two_cells():
+    """A random frame, a sprite on pixels 41-46 (cells 10-11, which also hold 2 px of map on each
+    side); the map scrolls 2 px left under the sprite held still. The cell motion field, and the layer
+    logits that say which pixels are the sprite's."""
+    g = torch.Generator().manual_seed(1)
+    frame = torch.randint(0, 256, (1, 128, 128, 3), dtype=torch.uint8, generator=g)
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[0, 0] = 2.0
+    flow[0, :, 10:12, 10:12] = 0.0
+    layer = torch.full((1, 1, 128, 128), -5.0)
+    layer[..., 41:47, 41:47] = 5.0
+    return frame, flow, layer
+
+
+def test_pixel_layers_move_a_sprite_and_the_map_beside_it_in_one_cell():
+    m = _layered_model()
+    frame, flow, layer = _sprite_in_part_of_two_cells()
+    px = m.pixel_flow(flow, layer)
+    assert px.shape == (1, 2, 128, 128)
+    x = frame.permute(0, 3, 1, 2).float()
+    moved = m.warp_pixels(x, px).permute(0, 2, 3, 1).round().to(torch.uint8)
+    assert torch.equal(moved[0, 41:47, 41:47], frame[0, 41:47, 41:47])  # the sprite stays
+    # the map pixels of the sprite's own cells scroll with the map, as everywhere else
+    assert torch.equal(moved[0, 40:48, 40], frame[0, 40:48, 42])
+    assert torch.equal(moved[0, 40, 40:47], frame[0, 40, 42:49])
+    one_layer = m.warp_pixels(x, flow).permute(0, 2, 3, 1).round().to(torch.uint8)
+    assert torch.equal(one_layer[0, 40:48, 40], frame[0, 40:48, 40])  # one vector per cell: left behind
+    # the map emerging beside the sprite is found per pixel: the 2 px left of the sprite's own pixels
+    occ = m.disoccluded_pixels(px, 0.75)[0, 0]
+    assert occ[41:47, 39:41].all() and not occ[41:47, 41:47].any()
+
+
+def test_pixel_layers_train_on_the_blend_they_serve_as_a_choice(monkeypatch):
+    """In training the two layers' warps are blended by the layer weight; where the net is sure (large
+    logits) the blend is the hard per-pixel choice served."""
+    m = _layered_model()
+    frame, flow, layer = _sprite_in_part_of_two_cells()
+    ctx = m.frames_to_latent(frame[:, None].expand(1, 4, 128, 128, 3))
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (torch.zeros(1, 48, 32, 32), flow, layer * 4))
+    args = (ctx, torch.tensor([8]), torch.zeros(1, 384), torch.zeros(1, len(MECH)))
+    served = m.predict(*args)
+    m.train()
+    blended = m.predict(*args)
+    assert (blended - served).abs().max() < 1e-6
+
+
+def test_a_layered_net_grown_from_one_layer_weights_serves_exactly_like_them(tmp_path):
+    from inference.training.train import warm_start
+
+    one = _model()
+    one.codebook.copy_(torch.rand_like(one.codebook) * 2 - 1)
+    save_worldmodel(one, tmp_path / "one.pt", half=False)
+    grown = _layered_model(seed=3)
+    taken = warm_start(grown, tmp_path / "one.pt", log=lambda m: None)
+    assert {"dyn.head.weight", "dyn.head.bias"} <= set(taken)
+    b = 2
+    torch.manual_seed(5)
+    ctx = torch.rand(b, 4, 48, 32, 32) * 2 - 1
+    act, text, mech = torch.tensor([4, 8]), torch.randn(b, 384), torch.rand(b, len(MECH))
+    outs = []
+    for m in (one, grown.eval()):
+        z, tick = ctx, None
+        gens = [torch.Generator().manual_seed(i) for i in range(b)]
+        for _ in range(3):
+            nxt, tick = m.step(z, act, text, mech, gens, tick)
+            z = torch.cat([z[:, 1:], nxt[:, None]], 1)
+        outs.append(z[:, -1])
+    assert torch.equal(outs[0], outs[1])

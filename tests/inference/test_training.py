@@ -175,3 +175,20 @@ def test_coarse_error_prefers_a_misplaced_sprite_to_an_erased_one():
     coarse = {k: coarse_error(z[k], z["t"], w, model.cfg.patch) for k in ("near", "far", "erased")}
     assert coarse["far"] < 0.75 * coarse["erased"]
     assert coarse["near"] < 0.25 * coarse["erased"] and fine["near"] > 0.5 * fine["erased"]
+
+
+def test_pixel_layers_grow_from_a_one_layer_warm_start_and_learn(tmp_path):
+    eps = toy_episodes(3, 10, seed=8)
+    first = train(_cfg(tmp_path / "first", 3), progress=False, data=eps, log=lambda m: None)
+    src = load_worldmodel(first["export"])
+    cfg = _cfg(tmp_path / "layers", 4)
+    cfg.init, cfg.dynamics_only, cfg.pixel_layers, cfg.motion_weight = first["export"], True, True, 4.0
+    s = train(cfg, progress=False, data=eps, log=lambda m: None)
+    out = load_worldmodel(s["export"])
+    assert out.cfg.pixel_layers and not src.cfg.pixel_layers
+    lc = out.cfg.latent_channels
+    head = out.dyn.head.weight[lc + 2 :]
+    assert head.shape[0] == out.cfg.patch**2 and head.abs().sum() > 0  # the new logits got gradient
+    assert all(
+        torch.equal(a, b) for a, b in zip(src.tokens.parameters(), out.tokens.parameters(), strict=True)
+    )
