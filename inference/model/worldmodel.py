@@ -272,8 +272,9 @@ class WorldModel(nn.Module):
         return f, xs[None, None, :] + f[:, 0], ys[None, :, None] + f[:, 1]
 
     def revealed_pixels(self, flow: torch.Tensor) -> torch.Tensor:
-        """(B, 2, h, w) cell flow (or pixel flow) -> (B, 1, H, W) bool: output pixels whose source lies outside the last
-        frame, i.e. the map the moving camera has just revealed (nothing on screen shows them yet)."""
+        """(B, 2, h, w) cell flow (or pixel flow) -> (B, 1, H, W) bool: output pixels whose source lies
+        outside the last frame, i.e. the map the moving camera has just revealed (nothing on screen
+        shows them yet)."""
         f, sx, sy = self._sources(flow)
         hh, ww = f.shape[-2:]
         return ((sx < 0) | (sx > ww) | (sy < 0) | (sy > hh))[:, None]
