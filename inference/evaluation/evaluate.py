@@ -21,6 +21,7 @@ Protocol (all on episodes recorded from held-out prompts with seeds never used i
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -340,6 +341,9 @@ def evaluate(
             "heldout_seeds": "900000000+",
             "device": str(backend.device),
             "torch_threads": torch.get_num_threads(),
+            # PASSIVE puts OpenMP threads to sleep between the many small ops of a tick: on a 2-core
+            # CPU it doubled ms_per_frame (docs/decisions.md); serving runs with the default
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
             "controllability_windows": ctrl["windows"],
             "controllability_unjudged_windows": ctrl["unjudged_windows"],
             "controllability_all_windows": round(ctrl["controllability_all_windows"], 4),
