@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 _TUPLES = ("mechanics", "channels", "blocks", "token_channels", "token_blocks")
+#: the fields that shape the networks' tensors: fixed by the weights, unlike the serving settings
+SHAPE_FIELDS = (
+    "frame_size", "patch", "context", "text_dim", "mechanics", "cond_dim", "channels", "blocks",
+    "codebook_size", "token_embed", "token_channels", "token_blocks", "pixel_layers",
+)  # fmt: skip
 
 
 @dataclass

@@ -35,6 +35,8 @@ def test_bad_arguments_are_clear_errors():
         freeplay.main(["--episodes", "24"])  # beyond the validation split
     with pytest.raises(ValueError, match="no ModelConfig setting named 'carry'"):
         freeplay.freeplay([0], 0.1, {"carry": True})
+    with pytest.raises(ValueError, match="'pixel_layers' is fixed by the weights"):
+        freeplay.freeplay([0], 0.1, {"pixel_layers": True})
 
 
 def test_open_loop_scores_the_shipped_model_above_copy_last():

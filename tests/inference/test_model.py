@@ -451,3 +451,10 @@ def test_a_layered_net_grown_from_one_layer_weights_serves_exactly_like_them(tmp
             z = torch.cat([z[:, 1:], nxt[:, None]], 1)
         outs.append(z[:, -1])
     assert torch.equal(outs[0], outs[1])
+
+
+def test_shape_fields_are_model_config_fields():
+    from inference.model.config import SHAPE_FIELDS
+
+    assert set(SHAPE_FIELDS) <= set(ModelConfig.__dataclass_fields__)
+    assert "pixel_layers" in SHAPE_FIELDS and "reveal_steps" not in SHAPE_FIELDS
