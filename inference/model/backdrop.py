@@ -63,13 +63,15 @@ def update(
     motion: torch.Tensor,
     frame: torch.Tensor,
     tolerance: float,
+    maps: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The next tick's backdrop, sprite cells and seen pixels: `frame` (the new latent, B, C, h, w) where
     content moves with the map, the old backdrop moved with the map's motion under sprite cells (B, 1,
     h, w bool); a pixel is seen (B, 1, H, W bool) where it came from the frame, or was moved in from a
     seen one. `flow` is the motion field the tick applied (whole pixels, with `carry_flow`), `motion` the
     one the net predicted: sprites are told apart on it, so a layer scrolling 0.5 px per tick, whose
-    cells step by 0 or 1 px on different ticks, is not taken for sprites.
+    cells step by 0 or 1 px on different ticks, is not taken for sprites. `maps` are the two fields'
+    `background_flow`s (motion's, flow's) if the caller has computed them already.
 
     Until the map has moved out from under a sprite, the backdrop there is not seen: a fresh one is the
     frame, sprite included, and copying it would stamp a ghost copy of the sprite on the map, so those
@@ -77,7 +79,9 @@ def update(
     a sprite from the map, so the sprite cells found while it moved (`hidden_before`) stay sprite cells
     and keep the map last seen behind them."""
     # one median pass for both fields: the predicted motion (to find sprites) and the applied one
-    map_motion, background = background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
+    if maps is None:
+        maps = background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
+    map_motion, background = maps
     still = map_motion.abs().amax(1, keepdim=True) <= 0.25
     hidden = sprite_cells(motion, map_motion, tolerance) | (hidden_before & still)
     p = model.cfg.patch

@@ -171,17 +171,19 @@ class WorldModel(nn.Module):
         layer = F.pixel_shuffle(out[:, lc + 2 :], self.cfg.patch) if self.cfg.pixel_layers else None
         return out[:, :lc], out[:, lc : lc + 2] * self.cfg.flow_scale, layer
 
-    def pixel_flow(self, flow: torch.Tensor, layer: torch.Tensor | None) -> torch.Tensor:
+    def pixel_flow(
+        self, flow: torch.Tensor, layer: torch.Tensor | None, map_flow: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The motion of every pixel (B, 2, H, W) from a cell motion field (B, 2, h, w) and the layer
         logits `dynamics` returned: a pixel whose logit is > 0 moves with its own cell, the others with
-        the map (`backdrop.background_flow`). Without layers (None), the cell field itself, which every
-        function taking a motion field reads as the same per-pixel field."""
+        the map (`map_flow`, by default `backdrop.background_flow(flow)`). Without layers (None), the
+        cell field itself, which every function taking a motion field reads as the same per-pixel field."""
         if layer is None:
             return flow
         p = self.cfg.patch
+        map_flow = backdrop.background_flow(flow) if map_flow is None else map_flow
         own = F.interpolate(flow, scale_factor=p, mode="nearest")
-        mapped = F.interpolate(backdrop.background_flow(flow), scale_factor=p, mode="nearest")
-        return torch.where(layer > 0, own, mapped)
+        return torch.where(layer > 0, own, F.interpolate(map_flow, scale_factor=p, mode="nearest"))
 
     def serve_flow(
         self, flow: torch.Tensor, carry: torch.Tensor | None = None
@@ -370,8 +372,12 @@ class WorldModel(nn.Module):
         if cfg.carry_flow:
             carry = state.carry if state.carry is not None else torch.zeros_like(motion)
         flow, carry = self.serve_flow(motion, carry)
+        # the map's motion (predicted and applied), one median pass for the pixel layers and backdrop
+        maps = (None, None)
+        if layer is not None or cfg.backdrop_tolerance > 0:
+            maps = backdrop.background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
         # per pixel with `pixel_layers` (the cell fields stay for the margin, carry and backdrop)
-        applied, predicted = self.pixel_flow(flow, layer), self.pixel_flow(motion, layer)
+        applied, predicted = self.pixel_flow(flow, layer, maps[1]), self.pixel_flow(motion, layer, maps[0])
         pred = (self.warp(ctx[:, -1], applied) + delta).clamp(-1, 1)
         rev = self.revealed_pixels(applied)
         back = None
@@ -406,7 +412,7 @@ class WorldModel(nn.Module):
             margin = lookahead.paste(canvas, valid, z, m, p)
         if back is not None:
             back = backdrop.update(
-                self, back, hidden_before, back_seen, flow, motion, z, cfg.backdrop_tolerance
+                self, back, hidden_before, back_seen, flow, motion, z, cfg.backdrop_tolerance, maps
             )
         return z, TickState(margin, carry, back)
 

@@ -270,6 +270,20 @@ def build_model(cfg: TrainConfig) -> WorldModel:
     return WorldModel(mcfg)
 
 
+def _check_same_shape(ours: ModelConfig, theirs: ModelConfig, ckpt_path: Path) -> None:
+    """A clear error, instead of a tensor-size mismatch, when a run is resumed with options that shape
+    the model differently from its checkpoint (say, without the --pixel-layers it started with)."""
+    from inference.model.config import SHAPE_FIELDS
+
+    differ = [f"{k}: {getattr(theirs, k)!r} there, {getattr(ours, k)!r} now" for k in SHAPE_FIELDS
+              if getattr(ours, k) != getattr(theirs, k)]  # fmt: skip
+    if differ:
+        raise ValueError(
+            f"the checkpoint {ckpt_path} is of a differently shaped model ({'; '.join(differ)}): "
+            "resume with the options it was started with, or pass --fresh"
+        )
+
+
 def _save_ckpt(path: Path, model, ema, opt, step, cfg, wall):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -349,6 +363,7 @@ def train(
     step, wall = 0, 0.0
     if resuming:
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        _check_same_shape(model.cfg, ModelConfig.from_dict(ck["model_config"]), ckpt_path)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from inference.model import load_worldmodel
@@ -87,7 +88,6 @@ def test_tokens_only_keeps_dynamics_and_codebook_of_the_warm_start(tmp_path):
 
 
 def test_tokens_only_needs_a_model_to_start_from(tmp_path):
-    import pytest
     from django.core.management import CommandError, call_command
 
     cfg = _cfg(tmp_path, 2)
@@ -192,3 +192,12 @@ def test_pixel_layers_grow_from_a_one_layer_warm_start_and_learn(tmp_path):
     assert all(
         torch.equal(a, b) for a, b in zip(src.tokens.parameters(), out.tokens.parameters(), strict=True)
     )
+
+
+def test_resuming_with_a_differently_shaped_model_is_a_clear_error(tmp_path):
+    eps = toy_episodes(2, 8, seed=9)
+    cfg = _cfg(tmp_path, 4)
+    train(cfg, progress=False, data=eps, log=lambda m: None, until=2)  # "interrupted", checkpoint kept
+    cfg.pixel_layers = True
+    with pytest.raises(ValueError, match="pixel_layers: False there, True now"):
+        train(cfg, progress=False, data=eps, log=lambda m: None)
