@@ -427,6 +427,23 @@ class Game:
             frame[self.size[0] - 6 : self.size[0] - 3, 3 : 3 + w] = hud[2]
 
     # --- introspection ---
+    def sprite_boxes(self) -> list[tuple[int, int, int, int, int]]:
+        """(id, x0, y0, x1, y1): the screen boxes, as drawn in the current frame, of the sprites that move
+        on their own: the avatar (id -1, absent on the ticks it blinks invisible) and the visible
+        hazards (their entity ids). Boxes may extend beyond the frame. Training reads them to teach the
+        dynamics net where each sprite's pixels come from (`inference.training.sprites`)."""
+        boxes = []
+        for e, sx, sy in self._visible_entities():
+            if e.kind == "hazard":
+                ah, aw = self.assets.hazard[0][1].shape
+                boxes.append((int(e.eid), int(sx), int(sy), int(sx + aw), int(sy + ah)))
+        if not (self.invuln and (self.invuln // 3) % 2):
+            ah, aw = self._player_sprite()[1].shape
+            sx = self.x - self.cam_x + SPRITE_DX
+            sy = self.y - self.cam_y + SPRITE_DY - (self.z_q >> 2)
+            boxes.append((-1, int(sx), int(sy), int(sx + aw), int(sy + ah)))
+        return boxes
+
     def labels(self) -> dict[str, Any]:
         """JSON-serialisable ground truth for the current frame."""
         px, py = self.x - self.cam_x, self.y - self.cam_y - (self.z_q >> 2)

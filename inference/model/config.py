@@ -75,6 +75,11 @@ class ModelConfig:
     #: ... the cheap way, on by default: such pixels are copied from a per-session backdrop memory that
     #: keeps the map last seen under each sprite (inference.model.backdrop); 0 = off
     backdrop_tolerance: float = 0.75
+    #: pixels a sprite moving on screen leaves behind (`inference.model.trails`: not the sprite's now,
+    #: but copying what the sprite's pixels copy) show the backdrop where it has seen the map there,
+    #: else the nearest map pixel of their row, instead of a stale copy of the sprite (its trail);
+    #: sprites are the cells moving off the map's motion by more than this many px. 0 = off
+    trail_tolerance: float = 0.0
     occlusion_steps: int = 1
     occlusion_band: int = 4
     #: pixel layers: the dynamics net also says, for every pixel, whether it moves with its own cell's

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inference.actions import NUM_ACTIONS, NUM_BUTTONS
-from inference.model import backdrop
+from inference.model import backdrop, trails
 from inference.model import margin as lookahead
 from inference.model.config import ModelConfig
 from inference.model.networks import CondUNet, FourierEmbedding
@@ -131,8 +131,10 @@ class WorldModel(nn.Module):
         mech: torch.Tensor,
         sigma: torch.Tensor | float | None = None,
         return_flow: bool = False,
+        return_layer: bool = False,
     ):
-        """ctx (B, T, C, h, w) latents (oldest first) -> next latent (B, C, h, w) [, flow (B, 2, h, w)].
+        """ctx (B, T, C, h, w) latents (oldest first) -> next latent (B, C, h, w) [, flow (B, 2, h, w)]
+        [, layer logits (B, 1, H, W) or None, with `return_layer`].
 
         next = warp(last frame, flow) + delta: the net predicts a per-cell motion field in pixels (where
         each output pixel comes from in the last frame) plus a residual for what the warp cannot
@@ -153,7 +155,9 @@ class WorldModel(nn.Module):
             if not self.training:
                 flow = self.serve_flow(flow)[0]
             pred = self.warp(last, self.pixel_flow(flow, layer)) + delta
-        return (pred, flow) if return_flow else pred
+        out = (pred, flow) if return_flow else (pred,)
+        out = (*out, layer) if return_layer else out
+        return out if len(out) > 1 else pred
 
     def dynamics(self, ctx, action, text, mech, sigma=None):
         """The dynamics net's raw output: residual (B, C, h, w), motion field in pixels (B, 2, h, w), and
@@ -374,22 +378,34 @@ class WorldModel(nn.Module):
         flow, carry = self.serve_flow(motion, carry)
         # the map's motion (predicted and applied), one median pass for the pixel layers and backdrop
         maps = (None, None)
-        if layer is not None or cfg.backdrop_tolerance > 0:
+        if layer is not None or cfg.backdrop_tolerance > 0 or cfg.trail_tolerance > 0:
             maps = backdrop.background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
         # per pixel with `pixel_layers` (the cell fields stay for the margin, carry and backdrop)
         applied, predicted = self.pixel_flow(flow, layer, maps[1]), self.pixel_flow(motion, layer, maps[0])
         pred = (self.warp(ctx[:, -1], applied) + delta).clamp(-1, 1)
         rev = self.revealed_pixels(applied)
+        p = cfg.patch
+        left = None  # what sprites moving on screen leave behind, and the sprites' own pixels
+        if cfg.trail_tolerance > 0:
+            sprite = trails.sprite_pixels(motion, maps[0], layer, cfg.trail_tolerance, p)
+            left = (trails.left_behind(applied, sprite) & ~rev, sprite)
         back = None
         if cfg.backdrop_tolerance > 0:
             back, hidden_before, back_seen = state.backdrop or backdrop.fresh(ctx[:, -1], cfg.patch)
             if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
                 behind, known = backdrop.emerging(self, back, back_seen, applied)
                 # copied only where the backdrop has seen the map: else a trail, not a ghost of the sprite
-                emerge = self.disoccluded_pixels(predicted, cfg.backdrop_tolerance) & ~rev & known
-                p = cfg.patch
+                emerge = self.disoccluded_pixels(predicted, cfg.backdrop_tolerance) & ~rev
+                if left is not None:
+                    emerge = emerge | left[0]
                 behind_px = F.pixel_shuffle(behind, p)
-                pred = F.pixel_unshuffle(torch.where(emerge, behind_px, F.pixel_shuffle(pred, p)), p)
+                pred = F.pixel_unshuffle(torch.where(emerge & known, behind_px, F.pixel_shuffle(pred, p)), p)
+                if left is not None:
+                    left = (left[0] & ~known, left[1])
+        if left is not None and bool(left[0].any()):  # the rest: the nearest map pixel of the row
+            hole, sprite = left
+            filled = trails.fill_from_row(F.pixel_shuffle(pred, p), hole, ~(hole | sprite | rev))
+            pred = F.pixel_unshuffle(filled, p)
         m, p = cfg.reveal_lookahead, cfg.patch
         margin = None
         if m <= 0:

@@ -60,6 +60,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="weight of an L1 loss on frames blurred over 16/32 px (a sprite drawn off costs less than erasing it)",
     )
     p.add_argument(
+        "--sprite-weight",
+        type=float,
+        default=None,
+        help="weight of the motion field's L1 to the recorded sprite offsets (avatar, hazards) + layer loss",
+    )
+    p.add_argument(
         "--pixel-layers",
         action="store_true",
         help="every pixel moves with its own cell or with the map (a sprite and the sky beside it in one cell)",
@@ -86,6 +92,7 @@ def config_from_args(a) -> TrainConfig:
         "init",
         "motion_weight",
         "coarse_weight",
+        "sprite_weight",
         "lr",
     ):
         v = getattr(a, name)

@@ -5,7 +5,8 @@ policy (hold a button combination for a few ticks, then switch), and cached as o
 (split, count, length, seed) under `var/corpus/` (gitignored) so resumed runs reuse them.
 
 An episode: frames (L+1, H, W, 3) uint8 where frames[t+1] = game.step(actions[t]); a prompt whose
-MiniLM embedding conditions the model; the mechanics multi-hot.
+MiniLM embedding conditions the model; the mechanics multi-hot; the camera position and the screen
+boxes of the sprites that move on their own (avatar, hazards) per frame.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from inference.actions import Button
 CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "corpus"
 TRAIN_SEED_BASE = 1_000
 EVAL_SEED_BASE = 900_000_000
+#: sprite box slots recorded per frame (avatar + up to 5 hazards; rows of -2 are empty slots)
+SPRITE_SLOTS = 6
 
 # action menu for the policy: (bitmask, weight)
 _U, _D, _L, _R, _J = Button.UP, Button.DOWN, Button.LEFT, Button.RIGHT, Button.JUMP
@@ -70,6 +73,8 @@ class EpisodeSet:
     mechanics: np.ndarray  # (N, M) float32
     specs: list[dict]
     cams: np.ndarray | None = None  # (N, L+1, 2) ground-truth camera position per frame
+    #: (N, L+1, SPRITE_SLOTS, 5) int32 rows (id, x0, y0, x1, y1) of `Game.sprite_boxes`; id -2 = empty
+    sprites: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -101,6 +106,7 @@ def record_episodes(
     frames = np.zeros((count, length + 1, size, size, 3), np.uint8)
     actions = np.zeros((count, length), np.int64)
     cams = np.zeros((count, length + 1, 2), np.int32)
+    sprites = np.full((count, length + 1, SPRITE_SLOTS, 5), -2, np.int32)
     prompts, mechs, specs = [], [], []
     it = range(count)
     if progress:
@@ -114,19 +120,29 @@ def record_episodes(
         game = Game(spec, size=(size, size))
         frames[i, 0] = game.reset()
         cams[i, 0] = _cam(game)
+        _put_sprites(sprites[i, 0], game)
         acts = sticky_policy(rng, length)
         for t in range(length):
             frames[i, t + 1] = game.step(int(acts[t]))
             cams[i, t + 1] = _cam(game)
+            _put_sprites(sprites[i, t + 1], game)
         actions[i] = acts
         prompts.append(prompt)
         mechs.append(_mech_vector(sorted(spec.mechanics), mech_names))
         specs.append(spec.to_dict())
-    return EpisodeSet(frames, actions, prompts, embed_prompts(prompts), np.stack(mechs), specs, cams)
+    return EpisodeSet(frames, actions, prompts, embed_prompts(prompts), np.stack(mechs), specs, cams, sprites)
 
 
 def _cam(game) -> tuple[int, int]:
     return int(game.cam_x), int(game.cam_y)
+
+
+def _put_sprites(row: np.ndarray, game) -> None:
+    """Write the frame's sprite boxes into its (SPRITE_SLOTS, 5) row, the avatar first (it is drawn on
+    top, and a crowded frame drops hazards, never the avatar)."""
+    boxes = sorted(game.sprite_boxes(), key=lambda b: b[0] != -1)[:SPRITE_SLOTS]
+    if boxes:
+        row[: len(boxes)] = boxes
 
 
 def embed_prompts(prompts: list[str]) -> np.ndarray:
@@ -166,6 +182,7 @@ def load_or_record(
             z["mechanics"],
             json.loads(str(z["specs"])),
             z["cams"],
+            z["sprites"] if "sprites" in z.files else None,
         )
     ep = record_episodes(split, count, length, seed, size, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +195,7 @@ def load_or_record(
         mechanics=ep.mechanics,
         specs=json.dumps(ep.specs),
         cams=ep.cams,
+        sprites=ep.sprites,
     )
     tmp.rename(path)
     return ep
@@ -208,8 +226,12 @@ class WindowSampler:
         self.text = torch.from_numpy(eps.text)
         self.mech = torch.from_numpy(eps.mechanics)
         self.cams = torch.from_numpy(eps.cams.astype(np.float32)) if eps.cams is not None else None
+        self.sprites = torch.from_numpy(eps.sprites) if eps.sprites is not None else None
 
-    def sample(self, batch: int, g: torch.Generator, horizon: int | None = None):
+    def sample(self, batch: int, g: torch.Generator, horizon: int | None = None, with_sprites: bool = False):
+        """(frames (B, ctx+k, H, W, 3), actions (B, k), text, mechanics, camera moves (B, k, 2) or None);
+        with `with_sprites`, also the sprite boxes (B, k+1, SPRITE_SLOTS, 5) of the last context frame and
+        the k targets (None if the episodes have none)."""
         k = horizon or self.horizon
         n, length = self.actions.shape
         ep = torch.randint(0, n, (batch,), generator=g)
@@ -225,7 +247,12 @@ class WindowSampler:
         moves = None
         if self.cams is not None:  # camera displacement of each predicted step, (B, k, 2) pixels
             moves = self.cams[ep[:, None], aidx + 1] - self.cams[ep[:, None], aidx]
-        return frames, actions, self.text[ep], self.mech[ep], moves
+        if not with_sprites:
+            return frames, actions, self.text[ep], self.mech[ep], moves
+        boxes = None
+        if self.sprites is not None:
+            boxes = self.sprites[ep[:, None], torch.cat([aidx, aidx[:, -1:] + 1], 1)]
+        return frames, actions, self.text[ep], self.mech[ep], moves, boxes
 
     def sample_first(self, batch: int, g: torch.Generator):
         """First frames (reset frames) with their prompt/mechanics, for the text-to-world model."""
@@ -242,6 +269,7 @@ def toy_episodes(count: int, length: int, seed: int = 0, size: int = 128, mechan
     frames = np.zeros((count, length + 1, size, size, 3), np.uint8)
     actions = np.zeros((count, length), np.int64)
     cams = np.zeros((count, length + 1, 2), np.int32)
+    sprites = np.full((count, length + 1, SPRITE_SLOTS, 5), -2, np.int32)
     yy, xx = np.mgrid[0:size, 0:size]
     for i in range(count):
         col = rng.integers(40, 220, (2, 3))
@@ -250,9 +278,10 @@ def toy_episodes(count: int, length: int, seed: int = 0, size: int = 128, mechan
         for t in range(length + 1):
             stripes = (((xx + x) // 16 + (yy + y) // 16) % 2)[..., None]
             f = np.where(stripes == 1, col[0], col[1]).astype(np.uint8)
-            f[56:72, 56:72] = (250, 250, 250)
+            f[56:72, 56:72] = (250, 250, 250)  # the avatar: the camera follows it
             frames[i, t] = f
             cams[i, t] = (x, y)
+            sprites[i, t, 0] = (-1, 56, 56, 72, 72)
             if t < length:
                 a = int(acts[t])
                 x += 2 * (bool(a & Button.RIGHT) - bool(a & Button.LEFT))
@@ -261,5 +290,12 @@ def toy_episodes(count: int, length: int, seed: int = 0, size: int = 128, mechan
     text = rng.standard_normal((count, 384)).astype(np.float32)
     mech = (rng.random((count, mechanics)) < 0.4).astype(np.float32)
     return EpisodeSet(
-        frames, actions, [f"toy {i}" for i in range(count)], text, mech, [{} for _ in range(count)], cams
+        frames,
+        actions,
+        [f"toy {i}" for i in range(count)],
+        text,
+        mech,
+        [{} for _ in range(count)],
+        cams,
+        sprites,
     )

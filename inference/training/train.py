@@ -22,6 +22,7 @@ from inference.model import ModelConfig, WorldModel, save_worldmodel
 from inference.model.tokens import kmeans_codebook, random_token_mask, token_loss, tokenize
 from inference.training.data import CACHE_DIR, EpisodeSet, WindowSampler, load_or_record
 from inference.training.motion import camera_unexplained, coarse_error
+from inference.training.sprites import sprite_layers, sprite_loss, sprite_targets
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_WEIGHTS = REPO / "inference" / "weights" / "worldmodel.pt"
@@ -54,6 +55,11 @@ class TrainConfig:
     #: contrast, which counters the per-pixel loss's preference for erasing what it cannot place
     #: exactly. 0 = off (stages 1-3)
     coarse_weight: float = 0.0
+    #: weight of the direct supervision of the motion field on sprites (`training.sprites`): L1 (pixels)
+    #: to the recorded offset of each sprite cell, plus the layer logits' cross-entropy there. The
+    #: photometric loss alone learnt a smooth bump of motion on a jumping sprite, not one vector, and
+    #: the sprite stretched into a trail. 0 = off (stages 1-6)
+    sprite_weight: float = 0.0
     #: per-pixel layers in the dynamics net (`ModelConfig.pixel_layers`); a warm start from a one-layer
     #: file grows its head (`warm_start`)
     pixel_layers: bool = False
@@ -122,12 +128,22 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
 
 
 def dynamics_loss(
-    model: WorldModel, frames, actions, text, mech, g: torch.Generator, cfg: TrainConfig, moves=None
+    model: WorldModel,
+    frames,
+    actions,
+    text,
+    mech,
+    g: torch.Generator,
+    cfg: TrainConfig,
+    moves=None,
+    boxes=None,
 ):
     """frames (B, ctx+K, H, W, 3) uint8; rollout K steps feeding predictions back; returns (loss, per-step).
 
     moves (B, K, 2): the true camera displacement per step; a weak auxiliary loss pulls the predicted
     motion field towards it (the photometric loss decides where the view does not follow the camera).
+    boxes (B, K+1, S, 5): the sprite boxes of the last context frame and the K targets; with
+    `sprite_weight`, the motion field on sprites is supervised by them (`training.sprites`).
     """
     dev = next(model.parameters()).device
     ctx_n = model.cfg.context
@@ -143,9 +159,14 @@ def dynamics_loss(
     if moves is not None and cfg.motion_weight > 0:
         unexplained = camera_unexplained(model, z, moves.to(dev), ctx_n)
         cell_w = 1.0 + cfg.motion_weight * unexplained
+    sprites = None
+    if boxes is not None and moves is not None and cfg.sprite_weight > 0:
+        sprites = [t.to(dev) for t in sprite_targets(boxes, model.cfg.frame_size, model.cfg.patch)]
     losses = []
     for i in range(k):
-        pred, flow = model.predict(ctx, actions[:, i], text, mech, sigma, return_flow=True)
+        pred, flow, layer = model.predict(
+            ctx, actions[:, i], text, mech, sigma, return_flow=True, return_layer=True
+        )
         target = z[:, ctx_n + i]
         err = (pred - target).abs() + (pred - target).square()  # L1 + MSE, per element
         loss = err.mean() if cell_w is None else (err * cell_w[:, i]).mean() / cell_w[:, i].mean()
@@ -157,6 +178,10 @@ def dynamics_loss(
         if cfg.coarse_weight > 0:
             w = torch.ones_like(pred[:, :1]) if cell_w is None else cell_w[:, i]
             loss = loss + cfg.coarse_weight * coarse_error(pred, target, w, model.cfg.patch)
+        if sprites is not None:
+            offset, own = sprites[0][:, i], sprites[1][:, i]
+            shown = sprite_layers(model, z[:, ctx_n - 1 + i], target, offset, own, moves[:, i].to(dev))
+            loss = loss + cfg.sprite_weight * sprite_loss(flow, layer, offset, *shown, model.cfg.patch)
         losses.append(loss)
         if i + 1 < k:
             fb = pred.clamp(-1, 1) + sigma[:, None, None, None] * torch.randn(pred.shape, generator=g).to(dev)
@@ -179,12 +204,12 @@ def tokens_loss(model: WorldModel, frames, text, mech, g: torch.Generator, cfg: 
 def train_step(model, opt, sampler: WindowSampler, cfg: TrainConfig, step: int) -> dict:
     g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
     k = horizon_at(cfg, step)
-    frames, actions, text, mech, moves = sampler.sample(cfg.batch, g, horizon=k)
+    frames, actions, text, mech, moves, boxes = sampler.sample(cfg.batch, g, horizon=k, with_sprites=True)
     model.train()
     if cfg.tokens_only:
         dl, per = torch.zeros(()), []
     else:
-        dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves)
+        dl, per = dynamics_loss(model, frames, actions, text, mech, g, cfg, moves, boxes)
     f0, t0, m0 = sampler.sample_first(cfg.batch_tokens, g)
     tl = torch.zeros(()) if cfg.dynamics_only else tokens_loss(model, f0, t0, m0, g, cfg)
     loss = dl + tl
