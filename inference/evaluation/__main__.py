@@ -6,6 +6,7 @@ import argparse
 import json
 
 from inference.evaluation.evaluate import DEFAULT_PNG, evaluate
+from inference.evaluation.freeplay import parse_setting
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +23,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--set",
+        dest="settings",
+        type=parse_setting,
+        action="append",
+        default=[],
+        help="override a serving setting of the weights (name=JSON value), e.g. --set trail_tolerance=0.75",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -39,6 +48,7 @@ def run(a) -> dict:
         device=a.device,
         threads=a.threads,
         progress=not a.no_progress,
+        settings=dict(getattr(a, "settings", None) or []),
     )
 
 

@@ -30,6 +30,7 @@ import torch
 
 from inference.actions import Button
 from inference.evaluation.metrics import estimate_shift, is_blank, noise_score, psnr, sharpness, structure
+from inference.model.config import apply_serving_settings
 from inference.training.data import CACHE_DIR, load_or_record, sticky_policy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -271,14 +272,18 @@ def evaluate(
     threads: int | None = 2,
     data=None,
     encode_prompt=None,
+    settings: dict | None = None,
 ) -> dict:
-    """Run the protocol above; `data` (an EpisodeSet) replaces the held-out corpus episodes (tests)."""
+    """Run the protocol above; `data` (an EpisodeSet) replaces the held-out corpus episodes (tests);
+    `settings` override serving settings of the weights' config (`--set name=value`, recorded in the
+    JSON), so a serving choice made on the validation split is measured without a new weights file."""
     from inference.backends.neural import DEFAULT_WEIGHTS, NeuralBackend
 
     if threads:
         torch.set_num_threads(threads)
     weights = Path(weights or DEFAULT_WEIGHTS)
     backend = NeuralBackend(weights, device=device, encode_prompt=encode_prompt)
+    apply_serving_settings(backend.cfg, settings)
     m = backend.model
     ctx_n = m.cfg.context
     eps = (
@@ -364,6 +369,7 @@ def evaluate(
             ],
             "speed": {k: round(v, 3) for k, v in sp.items()},
             "weights": str(weights),
+            "settings": dict(settings or {}),
             "weights_meta": getattr(m, "meta", {}).get("steps"),
         },
     }

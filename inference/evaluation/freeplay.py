@@ -31,7 +31,7 @@ from inference.evaluation.evaluate import (
     rollout,
 )
 from inference.evaluation.metrics import psnr
-from inference.model.config import SHAPE_FIELDS
+from inference.model.config import apply_serving_settings
 from inference.training.data import load_or_record
 
 VALIDATION = ("train", 24, 36, 7)  # split, episodes, length, data seed
@@ -52,12 +52,7 @@ def _backend(weights: str | None, settings: dict | None):
     from inference.backends.neural import NeuralBackend
 
     backend = NeuralBackend(weights)
-    for name, value in (settings or {}).items():
-        if name not in backend.cfg.__dataclass_fields__:
-            raise ValueError(f"no ModelConfig setting named {name!r}")
-        if name in SHAPE_FIELDS:
-            raise ValueError(f"{name!r} is fixed by the weights (the networks' shape), not a serving setting")
-        setattr(backend.cfg, name, value)
+    apply_serving_settings(backend.cfg, settings)
     return backend
 
 

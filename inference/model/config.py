@@ -129,3 +129,15 @@ class ModelConfig:
             token_blocks=(1, 1),
             first_steps=2,
         )
+
+
+def apply_serving_settings(cfg: ModelConfig, settings: dict | None) -> ModelConfig:
+    """Override serving settings of `cfg` in place (name -> value) and return it; a clear ValueError for a
+    name that is no ModelConfig field, or one that shapes the networks (fixed by the weights)."""
+    for name, value in (settings or {}).items():
+        if name not in cfg.__dataclass_fields__:
+            raise ValueError(f"no ModelConfig setting named {name!r}")
+        if name in SHAPE_FIELDS:
+            raise ValueError(f"{name!r} is fixed by the weights (the networks' shape), not a serving setting")
+        setattr(cfg, name, value)
+    return cfg

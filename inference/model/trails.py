@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from inference.model.backdrop import sprite_cells
+
 
 def sprite_pixels(
     motion: torch.Tensor, map_motion: torch.Tensor, layer: torch.Tensor | None, tolerance: float, patch: int
@@ -23,7 +25,7 @@ def sprite_pixels(
     """(B, 1, H, W) bool: the pixels that move as a sprite this tick: in a cell whose predicted motion
     (B, 2, h, w) differs from the map's by more than `tolerance` px, and (with pixel layers) the layer
     logits (B, 1, H, W) give them their own cell's motion."""
-    cells = (motion - map_motion).abs().amax(1, keepdim=True) > tolerance
+    cells = sprite_cells(motion, map_motion, tolerance)
     px = F.interpolate(cells.float(), scale_factor=patch, mode="nearest") > 0
     return px if layer is None else px & (layer > 0)
 

@@ -385,28 +385,27 @@ class WorldModel(nn.Module):
         pred = (self.warp(ctx[:, -1], applied) + delta).clamp(-1, 1)
         rev = self.revealed_pixels(applied)
         p = cfg.patch
-        left = None  # what sprites moving on screen leave behind, and the sprites' own pixels
+        # what sprites moving on screen leave behind (`trails`), and the sprites' own pixels
+        trail = sprite = None
         if cfg.trail_tolerance > 0:
             sprite = trails.sprite_pixels(motion, maps[0], layer, cfg.trail_tolerance, p)
-            left = (trails.left_behind(applied, sprite) & ~rev, sprite)
+            trail = trails.left_behind(applied, sprite) & ~rev
         back = None
         if cfg.backdrop_tolerance > 0:
-            back, hidden_before, back_seen = state.backdrop or backdrop.fresh(ctx[:, -1], cfg.patch)
+            back, hidden_before, back_seen = state.backdrop or backdrop.fresh(ctx[:, -1], p)
             if cfg.occlusion_tolerance <= 0:  # tokens, when on, draw these pixels instead
                 behind, known = backdrop.emerging(self, back, back_seen, applied)
-                # copied only where the backdrop has seen the map: else a trail, not a ghost of the sprite
                 emerge = self.disoccluded_pixels(predicted, cfg.backdrop_tolerance) & ~rev
-                if left is not None:
-                    emerge = emerge | left[0]
+                if trail is not None:
+                    emerge, trail = emerge | trail, trail & ~known  # the backdrop first, where it can
+                # copied only where the backdrop has seen the map: else a trail, not a ghost of the sprite
                 behind_px = F.pixel_shuffle(behind, p)
                 pred = F.pixel_unshuffle(torch.where(emerge & known, behind_px, F.pixel_shuffle(pred, p)), p)
-                if left is not None:
-                    left = (left[0] & ~known, left[1])
-        if left is not None and bool(left[0].any()):  # the rest: the nearest map pixel of the row
-            hole, sprite = left
-            filled = trails.fill_from_row(F.pixel_shuffle(pred, p), hole, ~(hole | sprite | rev))
-            pred = F.pixel_unshuffle(filled, p)
-        m, p = cfg.reveal_lookahead, cfg.patch
+        if trail is not None and bool(trail.any()):  # the rest: the nearest map pixel of the row
+            pred = F.pixel_unshuffle(
+                trails.fill_from_row(F.pixel_shuffle(pred, p), trail, ~(trail | sprite | rev)), p
+            )
+        m = cfg.reveal_lookahead
         margin = None
         if m <= 0:
             z = self.redraw_revealed(pred, applied, text, mech, generators)

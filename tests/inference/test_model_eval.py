@@ -106,3 +106,20 @@ def test_controllability_judges_only_moves_the_truth_shows():
     assert frozen["controllability"] == 0.0
     backwards = controllability(np.stack([f0, np.roll(f0, 4, axis=1), f0])[None], truth, cams, window=1)
     assert backwards["controllability"] == 0.0
+
+
+@pytest.mark.django_db(databases=[])
+def test_eval_command_measures_serving_settings_and_refuses_shape_fields(tiny_weights, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "eval.json"
+    args = ["--weights", str(tiny_weights), "--episodes", "2", "--collapse-seconds", "1"]
+    args += ["--collapse-sessions", "2", "--bench-frames", "4", "--png", "", "--no-progress"]
+    call_command(
+        "eval_worldmodel", "--json", str(out), *args, "--set", "trail_tolerance=0.75", stdout=io.StringIO()
+    )
+    result = json.loads(out.read_text())
+    _check(result)
+    assert result["details"]["settings"] == {"trail_tolerance": 0.75}
+    with pytest.raises(ValueError, match="'pixel_layers' is fixed by the weights"):
+        evaluate(tiny_weights, None, None, settings={"pixel_layers": True}, progress=False)
