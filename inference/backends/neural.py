@@ -2,8 +2,8 @@
 
 Per-session state is small and device-free: the last `context` frames as uint8 (4 x 128x128x3 = 192 KiB),
 the look-ahead margin as uint8 pixels + validity (144x144, 81 KiB), the sub-pixel motion carry (2 x 32x32
-float32, with `carry_flow`), the backdrop memory (128x128x3 uint8, 48 KiB), the prompt embedding and the
-mechanics vector. `step` stacks all sessions into ONE forward pass.
+float32, with `carry_flow`), the backdrop memory (128x128x3 uint8, 48 KiB), the sprite pixels (128x128
+bool, with `sprite_memory`), the prompt embedding and the mechanics vector. `step` stacks all sessions into ONE forward pass.
 """
 
 from __future__ import annotations
@@ -133,7 +133,12 @@ class NeuralBackend(WorldModelBackend):
             # each session draws its revealed edges from its own (seed, tick) stream: batch-independent
             gens = [_tick_generator(s.data.get("seed", 0), s.ticks) for s in states]
             zc = m.frames_to_latent(ctx)
-            tick = TickState(self._margins(states, zc[:, -1]), self._carries(states), self._backdrops(states))
+            tick = TickState(
+                self._margins(states, zc[:, -1]),
+                self._carries(states),
+                self._backdrops(states),
+                self._sprites(states),
+            )
             z, tick = m.step(zc, act, text, mech, gens, tick)
             frames = m.latent_to_frames(z).cpu().numpy()
             kept = {}  # per-session state for the next tick, as numpy (device-free, snapshot-ready)
@@ -146,6 +151,8 @@ class NeuralBackend(WorldModelBackend):
                 kept["backdrop"] = m.latent_to_frames(tick.backdrop[0]).cpu().numpy()
                 kept["backdrop_hidden"] = tick.backdrop[1][:, 0].cpu().numpy()
                 kept["backdrop_seen"] = tick.backdrop[2][:, 0].cpu().numpy()
+            if tick.sprite is not None:
+                kept["sprite_held"] = tick.sprite[:, 0].cpu().numpy()
         out = []
         for i, (s, f) in enumerate(zip(states, frames, strict=True)):
             for key, values in kept.items():
@@ -176,6 +183,16 @@ class NeuralBackend(WorldModelBackend):
             for column in zip(*map(fields, states), strict=True)
         )
         return self.model.frames_to_latent(px), hidden[:, None], seen[:, None]
+
+    def _sprites(self, states: Sequence[SessionState]) -> torch.Tensor | None:
+        """The sessions' sprite pixels (state "sprite_held", (H, W) bool) as one batch (B, 1, H, W); a
+        session without them (new, or an old snapshot) tracks no sprite yet. None when `sprite_memory`
+        is off or no session has them yet."""
+        if not self.cfg.sprite_memory or all(s.data.get("sprite_held") is None for s in states):
+            return None
+        none = np.zeros(self.frame_shape, bool)
+        got = [s.data.get("sprite_held") for s in states]
+        return torch.from_numpy(np.stack([none if g is None else g for g in got]))[:, None].to(self.device)
 
     def _margins(self, states: Sequence[SessionState], last: torch.Tensor):
         """The sessions' look-ahead margins as one batch (state: "margin", the canvas as uint8 pixels,
@@ -222,6 +239,7 @@ class NeuralBackend(WorldModelBackend):
                 else {}
             ),
             **({"flow_carry": d["flow_carry"]} if d.get("flow_carry") is not None else {}),
+            **({"sprite_held": d["sprite_held"]} if d.get("sprite_held") is not None else {}),
             **(
                 {k: d[k] for k in ("backdrop", "backdrop_hidden", "backdrop_seen")}
                 if d.get("backdrop") is not None
@@ -247,7 +265,18 @@ class NeuralBackend(WorldModelBackend):
             **self._restore_margin(z),
             **self._restore_carry(z),
             **self._restore_backdrop(z),
+            **self._restore_sprites(z),
         }
+
+    def _restore_sprites(self, z) -> dict:
+        if "sprite_held" not in z.files:
+            return {}
+        held = z["sprite_held"]
+        if held.shape != self.frame_shape or held.dtype != bool:
+            raise ValueError(
+                f"spawn_state has sprite pixels of {held.dtype} {held.shape}, expected bool {self.frame_shape}"
+            )
+        return {"sprite_held": held}
 
     def _restore_backdrop(self, z) -> dict:
         if "backdrop" not in z.files:

@@ -80,6 +80,11 @@ class ModelConfig:
     #: else the nearest map pixel of their row, instead of a stale copy of the sprite (its trail);
     #: sprites are the cells moving off the map's motion by more than this many px. 0 = off
     trail_tolerance: float = 0.0
+    #: with `trail_tolerance` and pixel layers: the sprite's pixels are carried from tick to tick
+    #: (`trails.carry_sprites`) instead of re-read from the layer head every tick, so a sprite moves as
+    #: one rigid shape (a jumping avatar neither stretches into a column nor wears thin), and the
+    #: pixels it vacates are exactly those copying its last position. Off = the layer head every tick
+    sprite_memory: bool = False
     occlusion_steps: int = 1
     occlusion_band: int = 4
     #: pixel layers: the dynamics net also says, for every pixel, whether it moves with its own cell's

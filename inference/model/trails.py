@@ -25,8 +25,7 @@ def sprite_pixels(
     """(B, 1, H, W) bool: the pixels that move as a sprite this tick: in a cell whose predicted motion
     (B, 2, h, w) differs from the map's by more than `tolerance` px, and (with pixel layers) the layer
     logits (B, 1, H, W) give them their own cell's motion."""
-    cells = sprite_cells(motion, map_motion, tolerance)
-    px = F.interpolate(cells.float(), scale_factor=patch, mode="nearest") > 0
+    px = sprite_cell_pixels(motion, map_motion, tolerance, patch)
     return px if layer is None else px & (layer > 0)
 
 
@@ -65,3 +64,56 @@ def fill_from_row(x: torch.Tensor, hole: torch.Tensor, usable: torch.Tensor, rea
             out = torch.where(take, torch.roll(x, shift, dims=-1), out)
             todo = todo & ~take
     return out
+
+
+def sprite_cell_pixels(motion: torch.Tensor, map_motion: torch.Tensor, tolerance: float, patch: int):
+    """(B, 1, H, W) bool: the pixels of cells whose predicted motion (B, 2, h, w) differs from the map's
+    by more than `tolerance` px (`backdrop.sprite_cells`, per pixel)."""
+    return F.interpolate(sprite_cells(motion, map_motion, tolerance).float(), scale_factor=patch) > 0
+
+
+def copies_of(mask: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) bool: output pixels whose source under the per-pixel whole-pixel flow (B, 2, H, W;
+    output (y, x) copies (y + fy, x + fx)) is a `mask` pixel of the last frame; sources off the frame
+    are not."""
+    b, _, hh, ww = mask.shape
+    xs = torch.arange(ww, device=flow.device)[None, None, :] + flow[:, 0].round().long()
+    ys = torch.arange(hh, device=flow.device)[None, :, None] + flow[:, 1].round().long()
+    inside = (xs >= 0) & (xs < ww) & (ys >= 0) & (ys < hh)
+    src = (ys.clamp(0, hh - 1) * ww + xs.clamp(0, ww - 1)).flatten(1)
+    return (mask.flatten(1).gather(1, src).reshape(b, hh, ww) & inside)[:, None]
+
+
+def carry_sprites(
+    held: torch.Tensor,
+    own_flow: torch.Tensor,
+    map_flow: torch.Tensor,
+    cells: torch.Tensor,
+    layer: torch.Tensor,
+    patch: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The sprite layer of the next frame, carried from the last one's instead of re-read every tick.
+
+    held (B, 1, H, W) bool: the last frame's sprite pixels (none = nothing tracked yet); own_flow and
+    map_flow (B, 2, H, W): each output pixel's whole-pixel motion with its own cell and with the map;
+    cells (B, 1, H, W) bool: the pixels of cells moving off the map (`sprite_cell_pixels`); layer
+    (B, 1, H, W): the layer head's logits (> 0: moves with its own cell).
+
+    Returns (own, held for the next tick, vacated), each (B, 1, H, W) bool:
+    - own: output pixels that move with their own cell. In a cell whose own motion copies held pixels,
+      exactly those (the sprite moves as the shape it had: the layer head, read afresh every tick, let
+      its edge pixels fall to the map, so a jumping sprite wore thin or stretched); in other sprite
+      cells (a sprite not tracked yet), the layer head's choice; elsewhere too (cells that move with
+      the map, where the choice is moot).
+    - held: the own pixels of sprite cells, plus held pixels carried by the map's motion where no cell
+      moves off it and the layer head agrees (a sprite standing still stays tracked).
+    - vacated: output pixels that are not held but copy, by the map's motion, a held pixel: where the
+      sprite was, a stale copy of it (a trail)."""
+    carried = copies_of(held, own_flow) & cells
+    tracked = F.interpolate(F.max_pool2d(carried.float(), patch), scale_factor=patch) > 0
+    in_cells = carried | (cells & ~tracked & (layer > 0))
+    own = torch.where(cells, in_cells, layer > 0)
+    under_map = copies_of(held, map_flow)
+    stay = under_map & ~cells & (layer > 0)
+    nxt = in_cells | stay
+    return own, nxt, under_map & ~nxt

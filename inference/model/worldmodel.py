@@ -38,11 +38,13 @@ class TickState:
     (batch-first tensors; None = start fresh): the look-ahead margin (canvas latent (B, C, h+2m, w+2m),
     pixel validity (B, 1, H+2mp, W+2mp)), the motion field's sub-pixel remainder (B, 2, h, w) and the
     backdrop memory (latent (B, C, h, w), sprite cells (B, 1, h, w) bool, seen pixels (B, 1, H, W)
-    bool; `inference.model.backdrop.fresh` starts one)."""
+    bool; `inference.model.backdrop.fresh` starts one) and, with `sprite_memory`, the last frame's
+    sprite pixels (B, 1, H, W) bool, `inference.model.trails.carry_sprites`)."""
 
     margin: tuple[torch.Tensor, torch.Tensor] | None = None
     carry: torch.Tensor | None = None
     backdrop: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+    sprite: torch.Tensor | None = None
 
 
 class Conditioner(nn.Module):
@@ -176,18 +178,24 @@ class WorldModel(nn.Module):
         return out[:, :lc], out[:, lc : lc + 2] * self.cfg.flow_scale, layer
 
     def pixel_flow(
-        self, flow: torch.Tensor, layer: torch.Tensor | None, map_flow: torch.Tensor | None = None
+        self,
+        flow: torch.Tensor,
+        layer: torch.Tensor | None,
+        map_flow: torch.Tensor | None = None,
+        own: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The motion of every pixel (B, 2, H, W) from a cell motion field (B, 2, h, w) and the layer
-        logits `dynamics` returned: a pixel whose logit is > 0 moves with its own cell, the others with
-        the map (`map_flow`, by default `backdrop.background_flow(flow)`). Without layers (None), the
-        cell field itself, which every function taking a motion field reads as the same per-pixel field."""
+        logits `dynamics` returned: a pixel whose logit is > 0 (or, given, whose `own` (B, 1, H, W) bool
+        is set: `trails.carry_sprites`) moves with its own cell, the others with the map (`map_flow`, by
+        default `backdrop.background_flow(flow)`). Without layers (None), the cell field itself, which
+        every function taking a motion field reads as the same per-pixel field."""
         if layer is None:
             return flow
         p = self.cfg.patch
         map_flow = backdrop.background_flow(flow) if map_flow is None else map_flow
-        own = F.interpolate(flow, scale_factor=p, mode="nearest")
-        return torch.where(layer > 0, own, F.interpolate(map_flow, scale_factor=p, mode="nearest"))
+        own_flow = F.interpolate(flow, scale_factor=p, mode="nearest")
+        own = layer > 0 if own is None else own
+        return torch.where(own, own_flow, F.interpolate(map_flow, scale_factor=p, mode="nearest"))
 
     def serve_flow(
         self, flow: torch.Tensor, carry: torch.Tensor | None = None
@@ -380,14 +388,30 @@ class WorldModel(nn.Module):
         maps = (None, None)
         if layer is not None or cfg.backdrop_tolerance > 0 or cfg.trail_tolerance > 0:
             maps = backdrop.background_flow(torch.cat([motion, flow], 1)).split(2, dim=1)
+        p = cfg.patch
+        # the sprites' pixels carried from the last tick (`trails.carry_sprites`), when on
+        own = held = vacated = None
+        if cfg.sprite_memory and cfg.trail_tolerance > 0 and layer is not None:
+            b, hh = ctx.shape[0], cfg.frame_size
+            held = state.sprite if state.sprite is not None else torch.zeros(b, 1, hh, hh, dtype=torch.bool)
+            own, held, vacated = trails.carry_sprites(
+                held.to(ctx.device),
+                F.interpolate(flow, scale_factor=p, mode="nearest"),
+                F.interpolate(maps[1], scale_factor=p, mode="nearest"),
+                trails.sprite_cell_pixels(motion, maps[0], cfg.trail_tolerance, p),
+                layer,
+                p,
+            )
         # per pixel with `pixel_layers` (the cell fields stay for the margin, carry and backdrop)
-        applied, predicted = self.pixel_flow(flow, layer, maps[1]), self.pixel_flow(motion, layer, maps[0])
+        applied = self.pixel_flow(flow, layer, maps[1], own)
+        predicted = self.pixel_flow(motion, layer, maps[0], own)
         pred = (self.warp(ctx[:, -1], applied) + delta).clamp(-1, 1)
         rev = self.revealed_pixels(applied)
-        p = cfg.patch
         # what sprites moving on screen leave behind (`trails`), and the sprites' own pixels
         trail = sprite = None
-        if cfg.trail_tolerance > 0:
+        if held is not None:
+            sprite, trail = held, vacated & ~rev
+        elif cfg.trail_tolerance > 0:
             sprite = trails.sprite_pixels(motion, maps[0], layer, cfg.trail_tolerance, p)
             trail = trails.left_behind(applied, sprite) & ~rev
         back = None
@@ -429,7 +453,7 @@ class WorldModel(nn.Module):
             back = backdrop.update(
                 self, back, hidden_before, back_seen, flow, motion, z, cfg.backdrop_tolerance, maps
             )
-        return z, TickState(margin, carry, back)
+        return z, TickState(margin, carry, back, held)
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -14,6 +14,23 @@ import json
 from inference.training.train import TrainConfig, train  # noqa: E402
 
 
+def parse_horizon_schedule(text: str) -> tuple:
+    """'6' -> ((0.0, 6),); '0:2,0.5:6' -> ((0.0, 2), (0.5, 6)). Fractions ascend from 0, horizons >= 1."""
+    try:
+        if ":" not in text:
+            schedule = ((0.0, int(text)),)
+        else:
+            schedule = tuple((float(f), int(k)) for f, k in (part.split(":") for part in text.split(",")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a horizon or FRAC:K list: {text!r}") from None
+    fracs = [f for f, _ in schedule]
+    if fracs[0] != 0.0 or fracs != sorted(fracs) or fracs[-1] >= 1.0 or min(k for _, k in schedule) < 1:
+        raise argparse.ArgumentTypeError(
+            f"fractions must ascend from 0 (below 1) and horizons be >= 1: {text!r}"
+        )
+    return schedule
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=None, help="total optimisation steps")
     p.add_argument("--out", default=None, help="run dir for checkpoints + log (default var/train/worldmodel)")
@@ -71,6 +88,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="every pixel moves with its own cell or with the map (a sprite and the sky beside it in one cell)",
     )
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
+    p.add_argument(
+        "--horizon",
+        type=parse_horizon_schedule,
+        default=None,
+        help="rollout horizon: K for every step, or FRAC:K,... by fraction of training (default 0:2,0.3:4,0.7:6)",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -82,6 +105,8 @@ def config_from_args(a) -> TrainConfig:
         "dynamics_only": a.dynamics_only,
         "pixel_layers": a.pixel_layers,
     }
+    if a.horizon is not None:
+        kw["horizon_schedule"] = a.horizon
     for name in (
         "steps",
         "out",

@@ -122,6 +122,32 @@ def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backend):
         backend.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
 
 
+def test_snapshot_keeps_the_sprite_memory():
+    """With `sprite_memory` (layered weights: the stage 7 candidate) a session carries its sprite pixels
+    from tick to tick and in its snapshot; a bad one is refused with a reason."""
+    from inference.model.config import apply_serving_settings
+
+    layered = NeuralBackend(
+        DEFAULT_WEIGHTS.parent / "candidates" / "stage7.pt", device="cpu", encode_prompt=_fake_encode
+    )
+    apply_serving_settings(layered.cfg, {"trail_tolerance": 0.75, "sprite_memory": True})
+    state, _ = layered.reset(WorldSetup(prompt="a side-view forest", seed=2))
+    for action in (16, 16, 8):
+        layered.step([state], [action])
+    held = state.data["sprite_held"]
+    assert held.shape == (128, 128) and held.dtype == bool
+    blob = layered.snapshot(state)
+    restored, _ = layered.reset(WorldSetup(prompt="ignored", spawn_state=blob))
+    assert np.array_equal(restored.data["sprite_held"], held)
+    assert np.array_equal(layered.step([state], [16])[0], layered.step([restored], [16])[0])
+    z = dict(np.load(io.BytesIO(blob)))
+    z["sprite_held"] = held.astype(np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **z)
+    with pytest.raises(ValueError, match="sprite pixels"):
+        layered.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
+
+
 def test_a_long_walk_stays_a_world(backend):
     """Walking right for 10 s from a real corpus frame: the revealed map is drawn, not smeared or noise."""
     from inference.backends.base import SessionState

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from inference.model import WorldModel
+from inference.model import TickState, WorldModel
 from inference.model.config import ModelConfig
-from inference.model.trails import fill_from_row, left_behind, sprite_pixels
+from inference.model.trails import carry_sprites, copies_of, fill_from_row, left_behind, sprite_pixels
 
 
 def _jump(size=32, top=12, rise=4):
@@ -90,3 +90,86 @@ def test_serving_with_trail_fill_erases_the_stale_sprite_over_a_still_sky():
     assert (out[0.0][68:72, 40:52] == torch.tensor([20, 30, 200])).all()  # without: its trail
     assert (out[0.75][68:72, 40:52] == 200).all()  # with: the sky
     assert (out[0.75][72:, :] == 200).all() and (out[0.75][:56] == 200).all()
+
+
+def _box(rows, cols, size=32):
+    m = torch.zeros(1, 1, size, size, dtype=torch.bool)
+    m[..., rows[0] : rows[1], cols[0] : cols[1]] = True
+    return m
+
+
+def test_copies_of_follows_the_flow_and_not_off_the_frame():
+    held = _box((12, 18), (10, 16))
+    flow = torch.zeros(1, 2, 32, 32)
+    flow[:, 1] = 4.0  # every output pixel copies the pixel 4 rows below
+    assert torch.equal(copies_of(held, flow), _box((8, 14), (10, 16)))
+    flow[:, 0] = 40.0  # sources off the frame copy nothing
+    assert not copies_of(held, flow).any()
+
+
+def test_a_held_sprite_moves_whole_where_the_layer_head_drops_its_edges():
+    """The 6x6 sprite rises 4 px; its cells (rows 8..19, cols 8..19) move with it, but the layer head
+    gives only its two middle columns their cell's motion. The carried sprite is all six columns, 4 px
+    higher; the rows it vacated are exactly the ones copying its old place."""
+    held = _box((12, 18), (10, 16))
+    own_flow = torch.zeros(1, 2, 32, 32)
+    cells = _box((8, 20), (8, 20))
+    own_flow[:, 1][cells[:, 0]] = 4.0
+    map_flow = torch.zeros(1, 2, 32, 32)
+    layer = torch.full((1, 1, 32, 32), -3.0)
+    layer[..., 8:14, 12:14] = 3.0
+    own, nxt, vacated = carry_sprites(held, own_flow, map_flow, cells, layer, 4)
+    assert torch.equal(nxt, _box((8, 14), (10, 16)))
+    assert torch.equal(own & cells, nxt)
+    assert torch.equal(vacated, _box((14, 18), (10, 16)))
+
+
+def test_an_untracked_sprite_is_what_the_layer_head_says_and_a_still_one_stays():
+    cells = _box((8, 16), (8, 16))
+    own_flow = torch.zeros(1, 2, 32, 32)
+    own_flow[:, 0][cells[:, 0]] = 3.0
+    layer = torch.full((1, 1, 32, 32), -3.0)
+    layer[..., 9:13, 9:13] = 3.0
+    nothing = torch.zeros(1, 1, 32, 32, dtype=torch.bool)
+    still = torch.zeros(1, 2, 32, 32)
+    own, nxt, vacated = carry_sprites(nothing, own_flow, still, cells, layer, 4)
+    assert torch.equal(nxt, _box((9, 13), (9, 13))) and not vacated.any()
+    # the next tick nothing moves off the map: the sprite stays held where the layer head agrees
+    _, kept, vacated = carry_sprites(nxt, still, still, nothing, torch.ones(1, 1, 32, 32), 4)
+    assert torch.equal(kept, nxt) and not vacated.any()
+
+
+def test_serving_with_sprite_memory_keeps_the_whole_sprite_through_a_jump():
+    """The model's step on a rigid 4-px jump whose layer head keeps only the sprite's middle columns:
+    re-read every tick, the sprite's side columns stay behind (it tears); carried from the last tick (`sprite_memory`), the sprite rises whole and its old rows show sky."""
+    cfg = ModelConfig.tiny()
+    cfg.pixel_layers, cfg.trail_tolerance, cfg.backdrop_tolerance = True, 0.75, 0.0
+    model = WorldModel(cfg).eval()
+    blue = torch.tensor([20, 30, 200])
+    frame = torch.full((1, 128, 128, 3), 200, dtype=torch.uint8)
+    frame[0, 60:72, 40:52] = blue.to(torch.uint8)
+    ctx = model.frames_to_latent(frame)[:, None].repeat(1, cfg.context, 1, 1, 1)
+    motion = torch.zeros(1, 2, 32, 32)
+    motion[:, 1, 14:18, 10:13] = 4.0
+    layer = torch.full((1, 1, 128, 128), -5.0)
+    layer[..., 56:68, 44:48] = 5.0
+
+    def net(*_a, **_k):
+        return torch.zeros(1, cfg.latent_channels, 32, 32), motion, layer
+
+    model.dynamics = net
+    act, text, mech = torch.zeros(1, dtype=torch.long), torch.zeros(1, cfg.text_dim), torch.zeros(1, 1)
+    held = torch.zeros(1, 1, 128, 128, dtype=torch.bool)
+    held[..., 60:72, 40:52] = True
+    out = {}
+    for memory in (False, True):
+        model.cfg.sprite_memory = memory
+        z, tick = model.step(ctx, act, text, mech, state=TickState(sprite=held))
+        out[memory] = model.latent_to_frames(z)[0].int()
+        assert (tick.sprite is not None) == memory
+    # re-read: the side columns did not rise (the sprite tears; the next jumps stretch and thin it)
+    assert not (out[False][56:60, 40:44] == blue).all(-1).any()
+    assert (out[False][68:72, 40:44] == blue).all()
+    assert (out[True][56:68, 40:52] == blue).all()  # carried: the whole sprite, 4 px higher
+    assert (out[True][68:, :] == 200).all() and (out[True][:56] == 200).all()
+    assert torch.equal(tick.sprite[0, 0, 56:68, 40:52], torch.ones(12, 12, dtype=torch.bool))
