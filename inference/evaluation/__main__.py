@@ -25,7 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
         "--set",
-        dest="settings",
+        # not "settings": a Django management command's own --settings (the settings module) has that dest
+        dest="serving_settings",
         type=parse_setting,
         action="append",
         default=[],
@@ -48,7 +49,7 @@ def run(a) -> dict:
         device=a.device,
         threads=a.threads,
         progress=not a.no_progress,
-        settings=dict(getattr(a, "settings", None) or []),
+        settings=dict(getattr(a, "serving_settings", None) or []),
     )
 
 

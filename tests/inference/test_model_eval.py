@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 
@@ -110,14 +111,17 @@ def test_controllability_judges_only_moves_the_truth_shows():
 
 @pytest.mark.django_db(databases=[])
 def test_eval_command_measures_serving_settings_and_refuses_shape_fields(tiny_weights, tmp_path):
-    from django.core.management import call_command
+    from django.core.management import execute_from_command_line
 
     out = tmp_path / "eval.json"
     args = ["--weights", str(tiny_weights), "--episodes", "2", "--collapse-seconds", "1"]
     args += ["--collapse-sessions", "2", "--bench-frames", "4", "--png", "", "--no-progress"]
-    call_command(
-        "eval_worldmodel", "--json", str(out), *args, "--set", "trail_tolerance=0.75", stdout=io.StringIO()
-    )
+    # the command line's own path (`manage.py eval_worldmodel ... --set`), where Django reads its
+    # --settings option from the parsed options: --set must not land there
+    with contextlib.redirect_stdout(io.StringIO()):
+        execute_from_command_line(
+            ["manage.py", "eval_worldmodel", "--json", str(out), *args, "--set", "trail_tolerance=0.75"]
+        )
     result = json.loads(out.read_text())
     _check(result)
     assert result["details"]["settings"] == {"trail_tolerance": 0.75}

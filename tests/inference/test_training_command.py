@@ -33,3 +33,23 @@ def test_train_command_smoke_and_resume(tmp_path):
     assert all(math.isfinite(json.loads(x)["loss"]) for x in lines)
     m = load_worldmodel(tmp_path / "w.pt")
     assert m.meta["steps"] == 6
+
+
+def test_horizon_option_sets_the_rollout_schedule():
+    import argparse
+
+    import pytest
+
+    from inference.training.__main__ import add_arguments, config_from_args
+    from inference.training.train import horizon_at
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    cfg = config_from_args(p.parse_args(["--horizon", "8", "--steps", "100"]))
+    assert cfg.horizon_schedule == ((0.0, 8),) and horizon_at(cfg, 0) == horizon_at(cfg, 99) == 8
+    cfg = config_from_args(p.parse_args(["--horizon", "0:2,0.5:6", "--steps", "100"]))
+    assert [horizon_at(cfg, s) for s in (0, 49, 50)] == [2, 2, 6]
+    assert config_from_args(p.parse_args([])).horizon_schedule == ((0.0, 2), (0.3, 4), (0.7, 6))
+    for bad in ("x", "0.2:4", "0:4,1:6", "0:0"):
+        with pytest.raises(SystemExit):
+            p.parse_args(["--horizon", bad])
