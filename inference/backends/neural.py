@@ -3,7 +3,8 @@
 Per-session state is small and device-free: the last `context` frames as uint8 (4 x 128x128x3 = 192 KiB),
 the look-ahead margin as uint8 pixels + validity (144x144, 81 KiB), the sub-pixel motion carry (2 x 32x32
 float32, with `carry_flow`), the backdrop memory (128x128x3 uint8, 48 KiB), the sprite pixels (128x128
-bool, with `sprite_memory`), the prompt embedding and the mechanics vector. `step` stacks all sessions into ONE forward pass.
+bool, with `sprite_memory`), the prompt embedding and the mechanics vector. `step` stacks all sessions
+into ONE forward pass.
 """
 
 from __future__ import annotations

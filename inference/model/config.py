@@ -138,11 +138,18 @@ class ModelConfig:
 
 def apply_serving_settings(cfg: ModelConfig, settings: dict | None) -> ModelConfig:
     """Override serving settings of `cfg` in place (name -> value) and return it; a clear ValueError for a
-    name that is no ModelConfig field, or one that shapes the networks (fixed by the weights)."""
+    name that is no ModelConfig field, one that shapes the networks (fixed by the weights), or a
+    combination that would be a silent no-op (`sprite_memory` without what it builds on)."""
     for name, value in (settings or {}).items():
         if name not in cfg.__dataclass_fields__:
             raise ValueError(f"no ModelConfig setting named {name!r}")
         if name in SHAPE_FIELDS:
             raise ValueError(f"{name!r} is fixed by the weights (the networks' shape), not a serving setting")
         setattr(cfg, name, value)
+    if cfg.sprite_memory and not (cfg.pixel_layers and cfg.trail_tolerance > 0):
+        # the memory tells sprites from the map with the trail fill's tolerance and needs the layer head
+        raise ValueError(
+            "sprite_memory needs weights with pixel layers and trail_tolerance > 0 (e.g. "
+            "--set trail_tolerance=0.75); without them it would change nothing"
+        )
     return cfg

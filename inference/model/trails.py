@@ -37,11 +37,7 @@ def left_behind(flow: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
     if flow.shape[-1] != sprite.shape[-1]:
         flow = F.interpolate(flow, size=sprite.shape[-2:], mode="nearest")
     b, _, hh, ww = flow.shape
-    xs = torch.arange(ww, device=flow.device)[None, None, :]
-    ys = torch.arange(hh, device=flow.device)[None, :, None]
-    sx = (xs + flow[:, 0].round().long()).clamp(0, ww - 1)
-    sy = (ys + flow[:, 1].round().long()).clamp(0, hh - 1)
-    src = (sy * ww + sx).flatten(1)  # (B, H*W): the last-frame pixel each output pixel copies
+    src, _ = source_index(flow)
     taken = torch.zeros(b, hh * ww, device=flow.device)
     taken.scatter_add_(1, src, sprite.flatten(1).float())
     return (taken.gather(1, src) > 0).reshape(b, 1, hh, ww) & ~sprite
@@ -72,16 +68,22 @@ def sprite_cell_pixels(motion: torch.Tensor, map_motion: torch.Tensor, tolerance
     return F.interpolate(sprite_cells(motion, map_motion, tolerance).float(), scale_factor=patch) > 0
 
 
-def copies_of(mask: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """(B, 1, H, W) bool: output pixels whose source under the per-pixel whole-pixel flow (B, 2, H, W;
-    output (y, x) copies (y + fy, x + fx)) is a `mask` pixel of the last frame; sources off the frame
-    are not."""
-    b, _, hh, ww = mask.shape
+def source_index(flow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-pixel whole-pixel flow (B, 2, H, W; output (y, x) copies (y + fy, x + fx)) -> the flat index
+    (B, H*W) of the last-frame pixel each output pixel copies (clamped to the border, as the warp's
+    sampling is) and whether that source lies inside the frame (B, H*W bool)."""
+    hh, ww = flow.shape[-2:]
     xs = torch.arange(ww, device=flow.device)[None, None, :] + flow[:, 0].round().long()
     ys = torch.arange(hh, device=flow.device)[None, :, None] + flow[:, 1].round().long()
     inside = (xs >= 0) & (xs < ww) & (ys >= 0) & (ys < hh)
-    src = (ys.clamp(0, hh - 1) * ww + xs.clamp(0, ww - 1)).flatten(1)
-    return (mask.flatten(1).gather(1, src).reshape(b, hh, ww) & inside)[:, None]
+    return (ys.clamp(0, hh - 1) * ww + xs.clamp(0, ww - 1)).flatten(1), inside.flatten(1)
+
+
+def copies_of(mask: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) bool: output pixels whose source under the per-pixel whole-pixel flow (B, 2, H, W) is
+    a `mask` pixel of the last frame; sources off the frame are not."""
+    src, inside = source_index(flow)
+    return (mask.flatten(1).gather(1, src) & inside).reshape(mask.shape)
 
 
 def carry_sprites(

@@ -392,10 +392,11 @@ class WorldModel(nn.Module):
         # the sprites' pixels carried from the last tick (`trails.carry_sprites`), when on
         own = held = vacated = None
         if cfg.sprite_memory and cfg.trail_tolerance > 0 and layer is not None:
-            b, hh = ctx.shape[0], cfg.frame_size
-            held = state.sprite if state.sprite is not None else torch.zeros(b, 1, hh, hh, dtype=torch.bool)
+            held = state.sprite  # none yet: a new session, or a snapshot from before the memory
+            if held is None:
+                held = torch.zeros_like(layer, dtype=torch.bool)
             own, held, vacated = trails.carry_sprites(
-                held.to(ctx.device),
+                held,
                 F.interpolate(flow, scale_factor=p, mode="nearest"),
                 F.interpolate(maps[1], scale_factor=p, mode="nearest"),
                 trails.sprite_cell_pixels(motion, maps[0], cfg.trail_tolerance, p),

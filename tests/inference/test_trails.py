@@ -173,3 +173,17 @@ def test_serving_with_sprite_memory_keeps_the_whole_sprite_through_a_jump():
     assert (out[True][56:68, 40:52] == blue).all()  # carried: the whole sprite, 4 px higher
     assert (out[True][68:, :] == 200).all() and (out[True][:56] == 200).all()
     assert torch.equal(tick.sprite[0, 0, 56:68, 40:52], torch.ones(12, 12, dtype=torch.bool))
+
+
+def test_sprite_memory_without_what_it_builds_on_is_refused_with_a_reason():
+    import pytest
+
+    from inference.model.config import apply_serving_settings
+
+    layered = ModelConfig.tiny()
+    layered.pixel_layers = True
+    with pytest.raises(ValueError, match="sprite_memory needs .* trail_tolerance > 0"):
+        apply_serving_settings(layered, {"sprite_memory": True})
+    with pytest.raises(ValueError, match="sprite_memory needs weights with pixel layers"):
+        apply_serving_settings(ModelConfig.tiny(), {"trail_tolerance": 0.75, "sprite_memory": True})
+    assert apply_serving_settings(layered, {"trail_tolerance": 0.75, "sprite_memory": True}).sprite_memory
