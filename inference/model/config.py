@@ -85,6 +85,10 @@ class ModelConfig:
     #: one rigid shape (a jumping avatar neither stretches into a column nor wears thin), and the
     #: pixels it vacates are exactly those copying its last position. Off = the layer head every tick
     sprite_memory: bool = False
+    #: the residual's values within this many grey levels (of 255) of zero are dropped at serving time:
+    #: the net's near-zero residual is not zero, and a bias of half a level, rounded into the uint8
+    #: frame every tick, climbs one level per tick over a scene that stands still. 0 = off
+    residual_floor: float = 0.0
     occlusion_steps: int = 1
     occlusion_band: int = 4
     #: pixel layers: the dynamics net also says, for every pixel, whether it moves with its own cell's

@@ -380,6 +380,8 @@ class WorldModel(nn.Module):
         # what moves differently from what is judged on the predicted motion, not on its whole-pixel
         # rendering: two cells of one layer moving 0.5 px per tick step 0 and 1 px on different ticks
         delta, motion, layer = self.dynamics(ctx, action, text, mech)
+        if cfg.residual_floor > 0:  # latents span [-1, 1]: one grey level is 2/255
+            delta = torch.where(delta.abs() < cfg.residual_floor * 2 / 255, torch.zeros_like(delta), delta)
         carry = None
         if cfg.carry_flow:
             carry = state.carry if state.carry is not None else torch.zeros_like(motion)

@@ -458,3 +458,28 @@ def test_shape_fields_are_model_config_fields():
 
     assert set(SHAPE_FIELDS) <= set(ModelConfig.__dataclass_fields__)
     assert "pixel_layers" in SHAPE_FIELDS and "reveal_steps" not in SHAPE_FIELDS
+
+
+def test_residual_floor_keeps_a_still_scene_still_and_passes_real_changes(monkeypatch):
+    """A still scene and a net whose residual is 0.6 grey levels everywhere (a near-zero bias) and 40
+    levels in one cell: rounded into the uint8 frame every tick, the bias climbs one level per tick;
+    with `residual_floor` 1 the scene stays exactly as it was and the 40-level change still lands."""
+    m, ctx, act, text, mech = _two_sessions()
+    m.cfg.reveal_lookahead = 0
+    delta = torch.full((2, 48, 32, 32), 0.6 * 2 / 255)
+    delta[:, :, 5, 5] = 40 * 2 / 255
+    monkeypatch.setattr(m, "dynamics", lambda *a, **k: (delta, torch.zeros(2, 2, 32, 32), None))
+    start = torch.randint(60, 190, (2, 4, 128, 128, 3), dtype=torch.uint8)
+
+    def play(floor):
+        m.cfg.residual_floor = floor
+        z = m.frames_to_latent(start)
+        for _ in range(8):
+            frame = m.latent_to_frames(m.step(z, act, text, mech)[0])  # what a session shows and feeds back
+            z = torch.cat([z[:, 1:], m.frames_to_latent(frame[:, None])], 1)
+        return m.latent_to_frames(z[:, -1]).int() - start[:, -1].int()
+
+    drift, kept = play(0.0), play(1.0)
+    assert drift[:, 40:, 40:].min() >= 4  # without the floor the still scene brightens
+    assert (kept[:, 40:, 40:] == 0).all()
+    assert (kept[:, 20:24, 20:24] > 0).all()  # the cell with a real change changed
