@@ -6,7 +6,7 @@ import argparse
 import json
 
 from inference.evaluation.evaluate import DEFAULT_PNG, evaluate
-from inference.evaluation.freeplay import parse_setting
+from inference.model.config import add_settings_option
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,14 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument(
-        "--set",
-        # not "settings": a Django management command's own --settings (the settings module) has that dest
-        dest="serving_settings",
-        type=parse_setting,
-        action="append",
-        default=[],
-        help="override a serving setting of the weights (name=JSON value), e.g. --set trail_tolerance=0.75",
+    add_settings_option(
+        p, "override a serving setting of the weights (name=JSON value), e.g. --set trail_tolerance=0.75"
     )
     p.add_argument("--no-progress", action="store_true")
 

@@ -31,21 +31,10 @@ from inference.evaluation.evaluate import (
     rollout,
 )
 from inference.evaluation.metrics import psnr
-from inference.model.config import apply_serving_settings
+from inference.model.config import add_settings_option, apply_serving_settings
 from inference.training.data import load_or_record
 
 VALIDATION = ("train", 24, 36, 7)  # split, episodes, length, data seed
-
-
-def parse_setting(text: str) -> tuple[str, object]:
-    """ "name=value" (value in JSON) -> (name, value); a clear error for anything else."""
-    name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected name=value")
-    try:
-        return name, json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: the value must be JSON ({error})") from None
 
 
 def _backend(weights: str | None, settings: dict | None):
@@ -158,7 +147,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m inference.evaluation.freeplay", description=__doc__)
     p.add_argument("--episodes", default="0,1,2,3", help="validation episodes (0-23), comma-separated")
     p.add_argument("--seconds", type=float, default=300.0)
-    p.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[])
+    add_settings_option(p, "override a serving setting (name=JSON value)")
     p.add_argument("--weights", default=None)
     p.add_argument("--png", default=None)
     p.add_argument("--threads", type=int, default=1)
@@ -170,7 +159,7 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.open_loop:
-        print(json.dumps(open_loop(dict(a.settings), a.weights), indent=2))
+        print(json.dumps(open_loop(dict(a.serving_settings), a.weights), indent=2))
         return
     episodes = [int(x) for x in a.episodes.split(",")]
     if not all(0 <= j < VALIDATION[1] for j in episodes):
@@ -179,10 +168,10 @@ def main(argv=None) -> None:
         if not 1 <= a.steps <= VALIDATION[2] - 4:
             p.error(f"--steps: must be in 1..{VALIDATION[2] - 4} (the validation episodes' length)")
         weights = a.weights.split(",") if a.weights else [None]
-        open_loop_strips(a.strips, episodes, weights, a.steps, dict(a.settings))
+        open_loop_strips(a.strips, episodes, weights, a.steps, dict(a.serving_settings))
         print(json.dumps({"png": a.strips, "episodes": episodes, "weights": weights}))
         return
-    out = freeplay(episodes, a.seconds, dict(a.settings), a.weights, a.png)
+    out = freeplay(episodes, a.seconds, dict(a.serving_settings), a.weights, a.png)
     print(json.dumps(out, indent=2))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 from dataclasses import asdict, dataclass, field
 
 _TUPLES = ("mechanics", "channels", "blocks", "token_channels", "token_blocks")
@@ -157,3 +159,27 @@ def apply_serving_settings(cfg: ModelConfig, settings: dict | None) -> ModelConf
             "--set trail_tolerance=0.75); without them it would change nothing"
         )
     return cfg
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """ "name=value" (value in JSON) -> (name, value), for a `--set` option; a clear error otherwise."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected name=value")
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: the value must be JSON ({error})") from None
+
+
+def add_settings_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """A repeatable `--set name=value` option; the (name, value) pairs land in `serving_settings`."""
+    parser.add_argument(
+        "--set",
+        # not "settings": a Django management command's own --settings (the settings module) has that dest
+        dest="serving_settings",
+        type=parse_setting,
+        action="append",
+        default=[],
+        help=help,
+    )

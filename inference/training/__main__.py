@@ -11,6 +11,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse  # noqa: E402
 import json
 
+from inference.model.config import add_settings_option  # noqa: E402
 from inference.training.train import TrainConfig, train  # noqa: E402
 
 
@@ -94,6 +95,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="rollout horizon: K for every step, or FRAC:K,... by fraction of training (default 0:2,0.3:4,0.7:6)",
     )
+    add_settings_option(
+        p,
+        "a serving setting stamped into the exported weights (name=JSON value), e.g. --set "
+        "trail_tolerance=0.75; a finished run re-run with other settings only re-exports",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -104,6 +110,7 @@ def config_from_args(a) -> TrainConfig:
         "tokens_only": a.tokens_only,
         "dynamics_only": a.dynamics_only,
         "pixel_layers": a.pixel_layers,
+        "serving": dict(getattr(a, "serving_settings", None) or []),
     }
     if a.horizon is not None:
         kw["horizon_schedule"] = a.horizon

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from inference.model import ModelConfig, WorldModel, save_worldmodel
+from inference.model.config import apply_serving_settings
 from inference.model.tokens import kmeans_codebook, random_token_mask, token_loss, tokenize
 from inference.training.data import CACHE_DIR, EpisodeSet, WindowSampler, load_or_record
 from inference.training.motion import camera_unexplained, coarse_error
@@ -85,6 +86,10 @@ class TrainConfig:
     cache: bool = True
     smoke: bool = False
     model: dict = field(default_factory=dict)
+    #: serving settings (name -> value, `ModelConfig` fields that do not shape the networks) stamped
+    #: into the exported weights' config, so a choice made on the validation split ships with them
+    #: (`--set`); applied on export, so re-running a finished run with new ones re-exports it
+    serving: dict = field(default_factory=dict)
 
     @classmethod
     def smoke_config(cls, **kw) -> TrainConfig:
@@ -292,7 +297,7 @@ def build_model(cfg: TrainConfig) -> WorldModel:
         d = mcfg.to_dict()
         d.update(overrides)
         mcfg = ModelConfig.from_dict(d)
-    return WorldModel(mcfg)
+    return WorldModel(apply_serving_settings(mcfg, cfg.serving))
 
 
 def _check_same_shape(ours: ModelConfig, theirs: ModelConfig, ckpt_path: Path) -> None:

@@ -25,6 +25,17 @@ def backend():
     return NeuralBackend(device="cpu", encode_prompt=_fake_encode)
 
 
+@pytest.fixture(scope="module")
+def backdrop_backend():
+    """The shipped weights with the backdrop memory on (a serving option; the shipped settings use the
+    trail fill and the sprite memory instead, docs/decisions.md)."""
+    from inference.model.config import apply_serving_settings
+
+    b = NeuralBackend(device="cpu", encode_prompt=_fake_encode)
+    apply_serving_settings(b.cfg, {"backdrop_tolerance": 0.75})
+    return b
+
+
 def test_contract(backend):
     assert backend.name == "neural" and backend.frame_shape == (128, 128)
     assert backend.step([], []) == []
@@ -71,17 +82,17 @@ def test_batched_step_equals_single_steps(backend):
     assert all(s.ticks == 2 for s in a)
 
 
-def test_a_new_session_plays_the_same_beside_one_that_has_a_backdrop(backend):
+def test_a_new_session_plays_the_same_beside_one_that_has_a_backdrop(backdrop_backend):
     """A session's frames do not depend on its batch: a new session (no backdrop yet) batched with one
     that has walked a while starts from the same fresh backdrop as when it plays alone."""
-    old, _ = backend.reset(WorldSetup(prompt="a sunny meadow", seed=1))
+    old, _ = backdrop_backend.reset(WorldSetup(prompt="a sunny meadow", seed=1))
     for _ in range(4):
-        backend.step([old], [8])
-    alone, _ = backend.reset(WorldSetup(prompt="a lava cave", seed=2))
-    batched, _ = backend.reset(WorldSetup(prompt="a lava cave", seed=2))
+        backdrop_backend.step([old], [8])
+    alone, _ = backdrop_backend.reset(WorldSetup(prompt="a lava cave", seed=2))
+    batched, _ = backdrop_backend.reset(WorldSetup(prompt="a lava cave", seed=2))
     for _ in range(3):
-        (a,) = backend.step([alone], [4])
-        _, b = backend.step([old, batched], [8, 4])
+        (a,) = backdrop_backend.step([alone], [4])
+        _, b = backdrop_backend.step([old, batched], [8, 4])
         assert (np.abs(a.astype(int) - b.astype(int)) > 2).mean() < 0.01
     assert np.array_equal(alone.data["backdrop_seen"], batched.data["backdrop_seen"])
 
@@ -96,8 +107,9 @@ def test_snapshot_resumes_the_moment(backend):
     assert np.array_equal(backend.step([state], [4])[0], backend.step([restored], [4])[0])
 
 
-def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backend):
-    assert backend.cfg.carry_flow and backend.cfg.backdrop_tolerance > 0  # the serving defaults
+def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backdrop_backend):
+    backend = backdrop_backend
+    assert backend.cfg.carry_flow and backend.cfg.backdrop_tolerance > 0
     state, _ = backend.reset(WorldSetup(prompt="a side-view forest", seed=2))
     for _ in range(3):
         backend.step([state], [8])
@@ -122,15 +134,11 @@ def test_snapshot_keeps_the_flow_carry_and_the_backdrop(backend):
         backend.reset(WorldSetup(prompt="x", spawn_state=buf.getvalue()))
 
 
-def test_snapshot_keeps_the_sprite_memory():
-    """With `sprite_memory` (layered weights: the stage 7 candidate) a session carries its sprite pixels
+def test_snapshot_keeps_the_sprite_memory(backend):
+    """With `sprite_memory` (on in the shipped weights' settings) a session carries its sprite pixels
     from tick to tick and in its snapshot; a bad one is refused with a reason."""
-    from inference.model.config import apply_serving_settings
-
-    layered = NeuralBackend(
-        DEFAULT_WEIGHTS.parent / "candidates" / "stage7.pt", device="cpu", encode_prompt=_fake_encode
-    )
-    apply_serving_settings(layered.cfg, {"trail_tolerance": 0.75, "sprite_memory": True})
+    layered = backend
+    assert layered.cfg.sprite_memory and layered.cfg.trail_tolerance > 0 and layered.cfg.residual_floor > 0
     state, _ = layered.reset(WorldSetup(prompt="a side-view forest", seed=2))
     for action in (16, 16, 8):
         layered.step([state], [action])

@@ -33,6 +33,37 @@ def test_train_command_smoke_and_resume(tmp_path):
     assert all(math.isfinite(json.loads(x)["loss"]) for x in lines)
     m = load_worldmodel(tmp_path / "w.pt")
     assert m.meta["steps"] == 6
+    assert m.cfg.residual_floor == 0.0
+
+
+def test_serving_settings_are_stamped_into_the_export_of_a_finished_run(tmp_path):
+    """--set on a finished run re-exports the same tensors with the settings in their config (how the
+    shipped weights carry the serving choice made on validation); shape fields are refused."""
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    args = ["--smoke", "--out", str(tmp_path / "run"), "--export", str(tmp_path / "w.pt"), "--no-progress"]
+    call_command("train_worldmodel", *args, "--threads", "1", stdout=io.StringIO())
+    plain = load_worldmodel(tmp_path / "w.pt")
+    call_command(
+        "train_worldmodel",
+        *args,
+        "--set",
+        "residual_floor=8",
+        "--set",
+        "trail_tolerance=0.75",
+        stdout=io.StringIO(),
+    )
+    stamped = load_worldmodel(tmp_path / "w.pt")
+    assert (stamped.cfg.residual_floor, stamped.cfg.trail_tolerance) == (8, 0.75)
+    assert stamped.meta["steps"] == plain.meta["steps"] == 6
+    for (name, a), (_, b) in zip(plain.state_dict().items(), stamped.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    with pytest.raises(CommandError, match="fixed by the weights"):
+        call_command("train_worldmodel", *args, "--set", "channels=[4, 8]", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="sprite_memory needs"):
+        call_command("train_worldmodel", *args, "--set", "sprite_memory=true", stdout=io.StringIO())
 
 
 def test_horizon_option_sets_the_rollout_schedule():
