@@ -8,7 +8,8 @@ never used in training: those are 1000+). Sessions start the way the held-out pr
 random held-button policy and judged by the same collapse detector (`collapse_runs`), with limits
 taken from the validation frames. Prints one JSON object; `--png` saves a strip per session (a
 snapshot every 15 s). `--set name=value` overrides a `ModelConfig` serving setting (JSON values:
-`--set carry_flow=false --set backdrop_tolerance=0`). `--strips PNG` instead saves open-loop rollouts
+`--set carry_flow=false --set backdrop_tolerance=0`). `--error-split STEP` prints where the open-loop
+error at that step lies per episode (sprites, revealed strip, the rest). `--strips PNG` instead saves open-loop rollouts
 of validation episodes beside their truth, a row per weights file (`--weights A,B`): the picture to look
 at before and after a training stage.
 """
@@ -22,6 +23,7 @@ import time
 import numpy as np
 import torch
 
+from inference.evaluation.error_split import error_split
 from inference.evaluation.evaluate import (
     STEPS_REPORTED,
     collapse_limits,
@@ -70,6 +72,18 @@ def open_loop(settings: dict | None = None, weights: str | None = None, horizon:
         "false_motion": round(float(ctrl["false_motion"]), 4),
         "wall_seconds": round(time.time() - t0),
     }
+
+
+def open_loop_error_split(step: int, settings: dict | None = None, weights: str | None = None) -> dict:
+    """Where the model's open-loop error at `step` lies on the validation episodes
+    (`inference.evaluation.error_split`): sprites, the camera-revealed strip, the rest."""
+    backend = _backend(weights, settings)
+    eps = load_or_record(*VALIDATION, progress=False)
+    ctx_n = backend.cfg.context
+    gen = rollout(
+        backend, eps.frames[:, :ctx_n], eps.actions[:, ctx_n - 1 : ctx_n - 1 + step], eps.text, eps.mechanics
+    )
+    return {"settings": settings or {}, **error_split(eps, gen, step, ctx_n)}
 
 
 def open_loop_strips(
@@ -156,8 +170,20 @@ def main(argv=None) -> None:
         "--strips", default=None, help="save open-loop rollouts beside the truth here instead (--weights A,B)"
     )
     p.add_argument("--steps", type=int, default=12, help="rollout steps shown by --strips")
+    p.add_argument(
+        "--error-split",
+        type=int,
+        default=None,
+        metavar="STEP",
+        help="where the open-loop error at this step lies (sprites / revealed strip / rest) instead",
+    )
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    if a.error_split is not None:
+        if not 1 <= a.error_split <= VALIDATION[2] - 4:
+            p.error(f"--error-split: must be in 1..{VALIDATION[2] - 4} (the validation episodes' length)")
+        print(json.dumps(open_loop_error_split(a.error_split, dict(a.serving_settings), a.weights), indent=2))
+        return
     if a.open_loop:
         print(json.dumps(open_loop(dict(a.serving_settings), a.weights), indent=2))
         return

@@ -58,3 +58,14 @@ def test_strips_show_truth_and_each_weights_rollout(tmp_path, capsys):
     assert not np.array_equal(px[:128], px[128:256])  # ... which are the model's, not the truth
     with pytest.raises(SystemExit):
         freeplay.main(["--strips", str(png), "--episodes", "5", "--steps", "40"])  # beyond the episode
+
+
+def test_error_split_says_where_the_validation_error_lies(capsys):
+    freeplay.main(["--error-split", "2"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["step"] == 2 and len(out["episodes"]) == 24
+    for e in out["episodes"]:
+        total = sum(e["share"].values())
+        assert total == pytest.approx(1, abs=0.01) or (total == 0 and e["psnr"] == 60)
+    with pytest.raises(SystemExit):
+        freeplay.main(["--error-split", "40"])  # beyond the episodes
