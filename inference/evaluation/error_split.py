@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.evaluation.metrics import psnr
+from inference.evaluation.metrics import PSNR_CAP, psnr
 
 PARTS = ("sprites", "revealed", "rest")
 
@@ -49,7 +49,7 @@ def error_split(eps, gen: np.ndarray, step: int, context: int = 4) -> dict:
     if not 1 <= step <= gen.shape[1]:
         raise ValueError(f"step must be in 1..{gen.shape[1]}")
     last_i, judged_i = context - 1, context - 1 + step
-    rows = []
+    rows, gains = [], []
     for i in range(len(gen)):
         truth, frame, last = eps.frames[i, judged_i], gen[i, step - 1], eps.frames[i, last_i]
         se = ((frame.astype(np.float64) - truth.astype(np.float64)) ** 2).mean(-1)
@@ -60,23 +60,19 @@ def error_split(eps, gen: np.ndarray, step: int, context: int = 4) -> dict:
         )
         total = float(se.sum())
         share = {k: (float(se[m].sum()) / total if total > 0 else 0.0) for k, m in masks.items()}
-        gain = {k: (-10 * np.log10(max(1e-9, 1 - s)) if total > 0 else 0.0) for k, s in share.items()}
+        score = psnr(frame, truth)
+        # removing a part's error scales the MSE by (1 - share), capped like psnr (an exact frame is the cap)
+        gains.append({k: min(PSNR_CAP - score, -10 * np.log10(max(1e-9, 1 - v))) for k, v in share.items()})
         rows.append(
             {
                 "episode": i,
                 "camera": eps.specs[i].get("camera"),
                 "theme": eps.specs[i].get("theme"),
-                "psnr": round(psnr(frame, truth), 2),
+                "psnr": round(score, 2),
                 "psnr_copy_last": round(psnr(last, truth), 2),
                 "share": {k: round(v, 3) for k, v in share.items()},
-                "_gain": gain,
             }
         )
     mean_share = {k: round(float(np.mean([r["share"][k] for r in rows])), 3) for k in PARTS}
-    # the PSNR cap (60 dB) makes "error removed" unbounded for one episode; capped per episode like psnr
-    mean_gain = {
-        k: round(float(np.mean([min(60.0 - r["psnr"], r["_gain"][k]) for r in rows])), 2) for k in PARTS
-    }
-    for r in rows:
-        del r["_gain"]
+    mean_gain = {k: round(float(np.mean([g[k] for g in gains])), 2) for k in PARTS}
     return {"step": step, "episodes": rows, "mean_share": mean_share, "mean_psnr_gain_if_removed": mean_gain}

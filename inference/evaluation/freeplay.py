@@ -9,9 +9,9 @@ random held-button policy and judged by the same collapse detector (`collapse_ru
 taken from the validation frames. Prints one JSON object; `--png` saves a strip per session (a
 snapshot every 15 s). `--set name=value` overrides a `ModelConfig` serving setting (JSON values:
 `--set carry_flow=false --set backdrop_tolerance=0`). `--error-split STEP` prints where the open-loop
-error at that step lies per episode (sprites, revealed strip, the rest). `--strips PNG` instead saves open-loop rollouts
-of validation episodes beside their truth, a row per weights file (`--weights A,B`): the picture to look
-at before and after a training stage.
+error at that step lies per episode (sprites, revealed strip, the rest). `--strips PNG` instead saves
+open-loop rollouts of validation episodes beside their truth, a row per weights file (`--weights A,B`):
+the picture to look at before and after a training stage.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from inference.model.config import add_settings_option, apply_serving_settings
 from inference.training.data import load_or_record
 
 VALIDATION = ("train", 24, 36, 7)  # split, episodes, length, data seed
+MAX_STEPS = VALIDATION[2] - 4  # open-loop steps after the 4 context frames
 
 
 def _backend(weights: str | None, settings: dict | None):
@@ -47,17 +48,24 @@ def _backend(weights: str | None, settings: dict | None):
     return backend
 
 
+def _validation_rollout(steps: int, settings: dict | None, weights: str | None):
+    """The model's open-loop rollout of every validation episode from its true context frames and
+    actions: (episodes, context length, frames (N, steps, H, W, 3))."""
+    backend = _backend(weights, settings)
+    eps = load_or_record(*VALIDATION, progress=False)
+    ctx_n = backend.cfg.context
+    acts = eps.actions[:, ctx_n - 1 : ctx_n - 1 + steps]
+    return eps, ctx_n, rollout(backend, eps.frames[:, :ctx_n], acts, eps.text, eps.mechanics)
+
+
 def open_loop(settings: dict | None = None, weights: str | None = None, horizon: int = 32) -> dict:
     """The held-out protocol's open-loop rollouts on all validation episodes: given 4 true frames and
     the true actions, PSNR of the model's own rollout at steps 1 / 8 / 32 (and of copy-last), and
     controllability over its moving windows."""
-    backend = _backend(weights, settings)
-    eps = load_or_record(*VALIDATION, progress=False)
-    ctx_n = backend.cfg.context
-    ctx, gt = eps.frames[:, :ctx_n], eps.frames[:, ctx_n : ctx_n + horizon]
     t0 = time.time()
-    gen = rollout(backend, ctx, eps.actions[:, ctx_n - 1 : ctx_n - 1 + horizon], eps.text, eps.mechanics)
-    last = ctx[:, -1]
+    eps, ctx_n, gen = _validation_rollout(horizon, settings, weights)
+    gt = eps.frames[:, ctx_n : ctx_n + horizon]
+    last = eps.frames[:, ctx_n - 1]
     steps = [k for k in STEPS_REPORTED if k <= horizon]
     ctrl = controllability(
         np.concatenate([last[:, None], gen], 1),
@@ -77,12 +85,7 @@ def open_loop(settings: dict | None = None, weights: str | None = None, horizon:
 def open_loop_error_split(step: int, settings: dict | None = None, weights: str | None = None) -> dict:
     """Where the model's open-loop error at `step` lies on the validation episodes
     (`inference.evaluation.error_split`): sprites, the camera-revealed strip, the rest."""
-    backend = _backend(weights, settings)
-    eps = load_or_record(*VALIDATION, progress=False)
-    ctx_n = backend.cfg.context
-    gen = rollout(
-        backend, eps.frames[:, :ctx_n], eps.actions[:, ctx_n - 1 : ctx_n - 1 + step], eps.text, eps.mechanics
-    )
+    eps, ctx_n, gen = _validation_rollout(step, settings, weights)
     return {"settings": settings or {}, **error_split(eps, gen, step, ctx_n)}
 
 
@@ -180,8 +183,8 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.error_split is not None:
-        if not 1 <= a.error_split <= VALIDATION[2] - 4:
-            p.error(f"--error-split: must be in 1..{VALIDATION[2] - 4} (the validation episodes' length)")
+        if not 1 <= a.error_split <= MAX_STEPS:
+            p.error(f"--error-split: must be in 1..{MAX_STEPS} (the validation episodes' length)")
         print(json.dumps(open_loop_error_split(a.error_split, dict(a.serving_settings), a.weights), indent=2))
         return
     if a.open_loop:
@@ -191,8 +194,8 @@ def main(argv=None) -> None:
     if not all(0 <= j < VALIDATION[1] for j in episodes):
         p.error(f"--episodes: each must be in 0..{VALIDATION[1] - 1}")
     if a.strips:
-        if not 1 <= a.steps <= VALIDATION[2] - 4:
-            p.error(f"--steps: must be in 1..{VALIDATION[2] - 4} (the validation episodes' length)")
+        if not 1 <= a.steps <= MAX_STEPS:
+            p.error(f"--steps: must be in 1..{MAX_STEPS} (the validation episodes' length)")
         weights = a.weights.split(",") if a.weights else [None]
         open_loop_strips(a.strips, episodes, weights, a.steps, dict(a.serving_settings))
         print(json.dumps({"png": a.strips, "episodes": episodes, "weights": weights}))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: PSNR of identical frames (and the most any frame scores), in dB
+PSNR_CAP = 60.0
 
-def psnr(a: np.ndarray, b: np.ndarray, cap: float = 60.0) -> float:
+
+def psnr(a: np.ndarray, b: np.ndarray, cap: float = PSNR_CAP) -> float:
     mse = float(np.mean((a.astype(np.float32) - b.astype(np.float32)) ** 2))
     if mse <= 1e-10:
         return cap

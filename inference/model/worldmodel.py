@@ -381,7 +381,7 @@ class WorldModel(nn.Module):
         # rendering: two cells of one layer moving 0.5 px per tick step 0 and 1 px on different ticks
         delta, motion, layer = self.dynamics(ctx, action, text, mech)
         if cfg.residual_floor > 0:  # latents span [-1, 1]: one grey level is 2/255
-            delta = torch.where(delta.abs() < cfg.residual_floor * 2 / 255, torch.zeros_like(delta), delta)
+            delta = delta.masked_fill(delta.abs() < cfg.residual_floor * 2 / 255, 0.0)
         carry = None
         if cfg.carry_flow:
             carry = state.carry if state.carry is not None else torch.zeros_like(motion)

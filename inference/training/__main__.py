@@ -110,7 +110,7 @@ def config_from_args(a) -> TrainConfig:
         "tokens_only": a.tokens_only,
         "dynamics_only": a.dynamics_only,
         "pixel_layers": a.pixel_layers,
-        "serving": dict(getattr(a, "serving_settings", None) or []),
+        "serving": dict(a.serving_settings),
     }
     if a.horizon is not None:
         kw["horizon_schedule"] = a.horizon
